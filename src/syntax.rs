@@ -1,0 +1,827 @@
+//! Reading one XFR line: the field grammar, the strict and lenient line syntax, and the entry
+//! points [`parse`], [`parse_lenient`] and [`parse_with`].
+//!
+//! Reading goes in three steps, each in one place:
+//!
+//! 1. [`frame`] finds the line's content: it strips the line end (CRLF; lenient mode also LF
+//!    and surrounding whitespace).
+//! 2. [`Cursor`] splits the content into fields (one space between them; lenient mode also runs
+//!    of spaces and tabs) and the grammar functions read each field by position, following the
+//!    union of every version's grammar.
+//! 3. The version rules in [`crate::rules`] then decide whether the shape the line has is legal
+//!    in the negotiated version: an error in strict mode, a [`Deviation`] in lenient mode.
+//!
+//! nom stays inside this module: its parsers return [`Fail`], which points into the line and
+//! becomes a public [`Error`] with a byte offset at the module's edge.
+
+use nom::bytes::complete::{tag, take_till, take_while, take_while_m_n};
+use nom::combinator::all_consuming;
+use nom::error::{ErrorKind, ParseError};
+use nom::{IResult, Offset, Parser};
+
+use crate::deviation::{Deviation, Deviations};
+use crate::error::{Error, Field};
+use crate::rules;
+use crate::value::{
+    Address, Auth, HopBlob, Host, NsForm, NsReferral, Port, Request, SbForm, SbReferral,
+    ServerType, Token, TrId, Xfr,
+};
+use crate::version::Version;
+
+/// The longest cookie, salt or hop blob this crate reads, in bytes.
+///
+/// Real cookies are 10–40 bytes and hop blobs under 200; the cap keeps a hostile line from
+/// passing as one huge field.
+pub const MAX_TOKEN_LEN: usize = 1024;
+
+/// The longest DNS host name (RFC 1035).
+const MAX_HOST_LEN: usize = 253;
+
+/// Fields in the longest form: `XFR TrID SB addr CKI cookie U messenger.msn.com direct`.
+const MAX_FIELDS: usize = 9;
+
+/// How strictly a line is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Mode {
+    /// Exactly the documented grammar: one space between fields, no leading zeros, a port on
+    /// every address, CRLF or no line end, and only the fields the version allows.
+    #[default]
+    Strict,
+    /// Also what real servers and captures send (the protocol notes' "real wire"): runs of
+    /// spaces and tabs, leading and trailing whitespace, LF line ends, missing ports, leading
+    /// zeros, and fields shaped for another version. Each is reported as a [`Deviation`].
+    Lenient,
+}
+
+/// A line read by [`parse_with`] or [`parse_lenient`]: the value and what was tolerated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed<'a> {
+    /// The value.
+    pub xfr: Xfr<'a>,
+    /// The departures from the strict grammar that lenient mode tolerated (and advisory notes).
+    pub deviations: Deviations,
+}
+
+/// Reads one XFR line with the strict grammar of `version`.
+///
+/// The line may end in CRLF or not end at all; nothing may follow it.
+///
+/// Grammar (one space between fields):
+///
+/// ```text
+/// XFR TrID SB|NS                                               request
+/// XFR 0 NS 0                                                   soft reset, any version
+/// XFR TrID NS addr:port                                        MSNP2
+/// XFR TrID NS addr:port 0                                      MSNP3–MSNP6
+/// XFR TrID NS addr:port 0 current:port                         MSNP7–MSNP12
+/// XFR TrID NS addr:port U D                                    MSNP13–MSNP20
+/// XFR TrID NS addr:port U D hop-blob                           MSNP21
+/// XFR TrID NS host:port G D hop-blob                           MSNP21 gateway
+/// XFR TrID SB addr:port CKI cookie                             MSNP2–MSNP12
+/// XFR TrID SB addr:port CTP | MD5 salt                         MSNP2–MSNP11
+/// XFR TrID SB addr:port CKI cookie U messenger.msn.com         MSNP13
+/// XFR TrID SB addr:port CKI cookie U messenger.msn.com 0|1     MSNP14–MSNP21
+/// ```
+///
+/// ```
+/// use msnp_xfr::{parse, Error, Field, Version, VersionSet, Xfr};
+///
+/// let xfr = parse(b"XFR 5 NS 10.0.0.5:1863 0 10.0.0.1:1863\r\n", Version::MSNP8).unwrap();
+/// assert_eq!(xfr.legal_versions(), VersionSet::range(Version::MSNP7, Version::MSNP12));
+///
+/// // The same line is not MSNP13's shape: field 4 should be `U`.
+/// let err = parse(b"XFR 5 NS 10.0.0.5:1863 0 10.0.0.1:1863\r\n", Version::MSNP13).unwrap_err();
+/// assert!(matches!(err, Error::Version { field: Field::ReferralMarker, offset: 23, .. }));
+///
+/// assert_eq!(parse(b"XFR 0 NS 0", Version::MSNP21), Ok(Xfr::SoftReset));
+/// ```
+pub fn parse(line: &[u8], version: Version) -> Result<Xfr<'_>, Error> {
+    parse_with(line, Mode::Strict, Some(version)).map(|p| p.xfr)
+}
+
+/// Reads one XFR line the way real traffic needs: everything strict mode takes, plus the
+/// departures listed under [`Mode::Lenient`], each reported in [`Parsed::deviations`].
+///
+/// A line missing a required field, with garbage after its last field, or with a field that
+/// no version allows is still an error.
+///
+/// ```
+/// use msnp_xfr::{parse_lenient, Deviation, Version, Xfr};
+///
+/// // An MSNP18 server sending the MSNP2–MSNP12 SB form, with a double space, LF-terminated.
+/// let p = parse_lenient(b"XFR 9 SB 64.4.37.10:1863  CKI 1234.5678\n", Version::MSNP18).unwrap();
+/// assert!(matches!(p.xfr, Xfr::Sb(_)));
+/// assert!(p.deviations.contains(Deviation::OtherVersion));
+/// assert!(p.deviations.contains(Deviation::ExtraWhitespace));
+/// assert!(p.deviations.contains(Deviation::BareLineFeed));
+///
+/// // Leftovers of an earlier line stay an error.
+/// assert!(parse_lenient(b"XFR 0 NS 1.2.3.4:1863 U D89 http://x", Version::MSNP18).is_err());
+/// ```
+pub fn parse_lenient(line: &[u8], version: Version) -> Result<Parsed<'_>, Error> {
+    parse_with(line, Mode::Lenient, Some(version))
+}
+
+/// Reads one XFR line in `mode`, for `version` or — with `None`, before any `VER` — for
+/// whichever version fits: strict mode then requires only that *some* version allows the line
+/// (ask [`Xfr::legal_versions`] which), lenient mode reports no [`Deviation::OtherVersion`].
+///
+/// ```
+/// use msnp_xfr::{parse_with, Mode, Version, VersionSet};
+///
+/// let p = parse_with(b"XFR 1 NS 207.46.106.118:1863 U D\r\n", Mode::Strict, None).unwrap();
+/// assert_eq!(p.xfr.legal_versions(), VersionSet::range(Version::MSNP13, Version::MSNP20));
+/// ```
+pub fn parse_with(line: &[u8], mode: Mode, version: Option<Version>) -> Result<Parsed<'_>, Error> {
+    let mut cursor = frame(line, mode)?;
+    let xfr = xfr(&mut cursor).map_err(|f| f.into_error(line))?;
+    let mut deviations = cursor.deviations;
+    let at = |index: u8| cursor.start_of(index, line);
+    match (mode, version) {
+        (Mode::Strict, Some(v)) => rules::check(&xfr, v).map_err(|bad| bad.error(v, at))?,
+        (Mode::Strict, None) => rules::check_any(&xfr).map_err(|bad| bad.error_any(at))?,
+        (Mode::Lenient, Some(v)) => {
+            if rules::check(&xfr, v).is_err() {
+                deviations.insert(Deviation::OtherVersion);
+            }
+        }
+        (Mode::Lenient, None) => {}
+    }
+    if let Some(v) = version {
+        rules::advise(&xfr, v, &mut deviations);
+    }
+    Ok(Parsed { xfr, deviations })
+}
+
+/// A parse failure inside this module: what went wrong, and where (a sub-slice of the line).
+///
+/// The error inside has offset 0; [`Fail::into_error`] moves it to `at`'s place in the line.
+#[derive(Debug)]
+pub(crate) struct Fail<'a> {
+    at: &'a [u8],
+    error: Error,
+}
+
+impl<'a> Fail<'a> {
+    fn new(at: &'a [u8], error: Error) -> Self {
+        Fail { at, error }
+    }
+
+    fn invalid(at: &'a [u8], field: Field, expected: &'static str) -> Self {
+        Fail::new(
+            at,
+            Error::Invalid {
+                field,
+                offset: 0,
+                expected,
+            },
+        )
+    }
+
+    fn missing(at: &'a [u8], field: Field) -> Self {
+        Fail::new(at, Error::Missing { field, offset: 0 })
+    }
+
+    /// The public error, with its offset counted from the start of `line` (which `at` is part of).
+    fn into_error(self, line: &[u8]) -> Error {
+        self.error.shifted(line.offset(self.at))
+    }
+}
+
+impl<'a> ParseError<&'a [u8]> for Fail<'a> {
+    fn from_error_kind(input: &'a [u8], _kind: ErrorKind) -> Self {
+        Fail::invalid(input, Field::Command, "an XFR line")
+    }
+
+    fn append(_input: &'a [u8], _kind: ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+type PResult<'a, T> = IResult<&'a [u8], T, Fail<'a>>;
+
+/// Re-labels a nom failure from a leaf parser with the field it was reading.
+fn label<'a, T>(r: PResult<'a, T>, field: Field, expected: &'static str) -> PResult<'a, T> {
+    r.map_err(|e| {
+        e.map(|f| match f.error {
+            Error::Invalid {
+                field: Field::Command,
+                ..
+            } => Fail::invalid(f.at, field, expected),
+            _ => f,
+        })
+    })
+}
+
+/// Unwraps a leaf parser's result into a plain `Result` (a complete parser never says
+/// `Incomplete`; it is mapped to an error all the same rather than trusted).
+fn finish<'a, T>(r: PResult<'a, T>, whole: &'a [u8]) -> Result<T, Fail<'a>> {
+    match r {
+        Ok((_, v)) => Ok(v),
+        Err(nom::Err::Error(f) | nom::Err::Failure(f)) => Err(f),
+        Err(nom::Err::Incomplete(_)) => Err(Fail::invalid(whole, Field::Command, "a whole line")),
+    }
+}
+
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+fn is_delimiter(b: u8) -> bool {
+    b == b' ' || b == b'\t' || b == b'\r' || b == b'\n'
+}
+
+/// Step 1: strips the line end (and, leniently, surrounding whitespace) and returns a cursor
+/// over the content.
+fn frame(line: &[u8], mode: Mode) -> Result<Cursor<'_>, Error> {
+    let mut deviations = Deviations::NONE;
+    let content = match mode {
+        Mode::Strict => line.strip_suffix(b"\r\n").unwrap_or(line),
+        Mode::Lenient => {
+            let mut content = match line.strip_suffix(b"\r\n") {
+                Some(c) => c,
+                None => match line.strip_suffix(b"\n") {
+                    Some(c) => {
+                        deviations.insert(Deviation::BareLineFeed);
+                        c
+                    }
+                    None => line,
+                },
+            };
+            let trimmed = content.trim_ascii_end();
+            if trimmed.len() != content.len() {
+                // trim_ascii_end also eats CR, LF and FF; only spaces and tabs are tolerated.
+                let cut = &content[trimmed.len()..];
+                if let Some(i) = cut.iter().position(|&b| !is_blank(b)) {
+                    return Err(Error::LineEnd {
+                        offset: trimmed.len() + i,
+                    });
+                }
+                deviations.insert(Deviation::TrailingWhitespace);
+                content = trimmed;
+            }
+            let lead = content.iter().take_while(|&&b| is_blank(b)).count();
+            if lead > 0 {
+                deviations.insert(Deviation::LeadingWhitespace);
+                content = &content[lead..];
+            }
+            content
+        }
+    };
+    Ok(Cursor {
+        rest: content,
+        index: 0,
+        starts: [0; MAX_FIELDS + 1],
+        mode,
+        deviations,
+    })
+}
+
+/// Step 2's field splitter: hands out the line's fields one at a time, checking the
+/// whitespace between them, and remembers where each field started (for version errors).
+struct Cursor<'a> {
+    rest: &'a [u8],
+    /// The index of the next field (the command is field 0).
+    index: u8,
+    /// Where each field started, as a sub-slice position of `rest` (its length then).
+    starts: [usize; MAX_FIELDS + 1],
+    mode: Mode,
+    deviations: Deviations,
+}
+
+impl<'a> Cursor<'a> {
+    /// The byte offset in `line` where field `index` started, or the end of the content when
+    /// the line has no such field.
+    fn start_of(&self, index: u8, line: &[u8]) -> usize {
+        let end = line.offset(self.rest) + self.rest.len();
+        match self.starts.get(index as usize) {
+            Some(&len_then) if index < self.index => end - len_then,
+            _ => end,
+        }
+    }
+
+    /// The next field, or `None` at the end of the line.
+    fn optional(&mut self) -> Result<Option<&'a [u8]>, Fail<'a>> {
+        if self.rest.is_empty() {
+            return Ok(None);
+        }
+        if self.index > 0 {
+            self.separator()?;
+            if self.rest.is_empty() {
+                return Ok(None);
+            }
+        }
+        if self.index as usize >= MAX_FIELDS {
+            return Err(Fail::new(self.rest, Error::TrailingData { offset: 0 }));
+        }
+        let (rest, field): (&[u8], &[u8]) = take_till::<_, _, Fail<'a>>(is_delimiter)
+            .parse(self.rest)
+            .map_err(|_| Fail::invalid(self.rest, Field::Command, "a field"))?;
+        if field.is_empty() {
+            // Only at field 0: the line starts with whitespace or a line end.
+            return Err(self.bad_delimiter(self.rest));
+        }
+        self.starts[self.index as usize] = self.rest.len();
+        self.index += 1;
+        self.rest = rest;
+        Ok(Some(field))
+    }
+
+    /// The next field, which the grammar requires.
+    fn required(&mut self, field: Field) -> Result<&'a [u8], Fail<'a>> {
+        match self.optional()? {
+            Some(f) => Ok(f),
+            None => Err(Fail::missing(&self.rest[self.rest.len()..], field)),
+        }
+    }
+
+    /// The next field, which must be exactly `literal`.
+    fn literal(&mut self, field: Field, literal: &'static str) -> Result<(), Fail<'a>> {
+        let got = self.required(field)?;
+        let r: PResult<'a, &'a [u8]> = all_consuming(tag(literal.as_bytes())).parse(got);
+        finish(label(r, field, literal), got).map(|_| ())
+    }
+
+    /// The line must end here.
+    fn end(&mut self) -> Result<(), Fail<'a>> {
+        match self.optional()? {
+            None => Ok(()),
+            Some(extra) => Err(Fail::new(extra, Error::TrailingData { offset: 0 })),
+        }
+    }
+
+    /// Consumes the whitespace between two fields.
+    fn separator(&mut self) -> Result<(), Fail<'a>> {
+        let (rest, blank): (&[u8], &[u8]) = take_while::<_, _, Fail<'a>>(is_blank)
+            .parse(self.rest)
+            .map_err(|_| Fail::invalid(self.rest, Field::Command, "a separator"))?;
+        match self.mode {
+            Mode::Strict => {
+                if blank != b" " {
+                    let at = match blank {
+                        [] => self.rest,
+                        [b' ', ..] => &self.rest[1..],
+                        _ => self.rest,
+                    };
+                    return Err(self.bad_delimiter(at));
+                }
+                if rest.is_empty() {
+                    return Err(Fail::new(self.rest, Error::Whitespace { offset: 0 }));
+                }
+            }
+            Mode::Lenient => {
+                if blank.is_empty() {
+                    return Err(self.bad_delimiter(self.rest));
+                }
+                if blank != b" " {
+                    self.deviations.insert(Deviation::ExtraWhitespace);
+                }
+            }
+        }
+        self.rest = rest;
+        Ok(())
+    }
+
+    fn bad_delimiter(&self, at: &'a [u8]) -> Fail<'a> {
+        match at.first() {
+            Some(b'\r' | b'\n') => Fail::new(at, Error::LineEnd { offset: 0 }),
+            _ => Fail::new(at, Error::Whitespace { offset: 0 }),
+        }
+    }
+
+    /// A decimal number of at most `max`. Strict mode refuses leading zeros; lenient mode
+    /// notes them.
+    fn number(
+        &mut self,
+        got: &'a [u8],
+        field: Field,
+        max: u32,
+        range: &'static str,
+    ) -> Result<u32, Fail<'a>> {
+        let (significant, zeros) = decimal(got, field, max, range)?;
+        if zeros {
+            match self.mode {
+                Mode::Strict => {
+                    return Err(Fail::new(got, Error::LeadingZero { field, offset: 0 }));
+                }
+                Mode::Lenient => self.deviations.insert(Deviation::LeadingZeros),
+            }
+        }
+        Ok(significant)
+    }
+
+    /// `host[:port]`. Strict mode requires the port; lenient mode notes its absence.
+    fn address(&mut self, got: &'a [u8]) -> Result<Address<'a>, Fail<'a>> {
+        let (host, port) = match got.iter().position(|&b| b == b':') {
+            Some(colon) => (&got[..colon], Some(&got[colon + 1..])),
+            None => (got, None),
+        };
+        let host = Host::trusted(host_str(host)?);
+        let port = match port {
+            Some(digits) => Some(self.port(digits)?),
+            None => {
+                match self.mode {
+                    Mode::Strict => return Err(Fail::missing(&got[got.len()..], Field::Port)),
+                    Mode::Lenient => self.deviations.insert(Deviation::MissingPort),
+                }
+                None
+            }
+        };
+        Ok(Address { host, port })
+    }
+
+    fn port(&mut self, digits: &'a [u8]) -> Result<Port, Fail<'a>> {
+        if digits.is_empty() {
+            return Err(Fail::missing(digits, Field::Port));
+        }
+        let n = self.number(digits, Field::Port, u16::MAX as u32, "1..=65535")?;
+        // `number` kept n <= 65535, so the conversion cannot fail; 0 is the only value `Port` refuses.
+        u16::try_from(n)
+            .ok()
+            .and_then(Port::new)
+            .ok_or_else(|| Fail::new(digits, out_of_range(Field::Port, "1..=65535")))
+    }
+}
+
+fn out_of_range(field: Field, range: &'static str) -> Error {
+    Error::OutOfRange {
+        field,
+        offset: 0,
+        range,
+    }
+}
+
+/// The grammar of one XFR line, the union of every version's (see [`parse`]).
+fn xfr<'a>(c: &mut Cursor<'a>) -> Result<Xfr<'a>, Fail<'a>> {
+    c.literal(Field::Command, "XFR")?;
+    let trid_field = c.required(Field::TrId)?;
+    let trid = TrId(c.number(trid_field, Field::TrId, u32::MAX, "0..=4294967295")?);
+    let type_field = c.required(Field::ServerType)?;
+    let server = match type_field {
+        b"NS" => ServerType::Ns,
+        b"SB" => ServerType::Sb,
+        b"CON" => {
+            return Err(Fail::new(
+                type_field,
+                Error::Unsupported {
+                    form: "CON",
+                    offset: 0,
+                },
+            ));
+        }
+        _ => return Err(Fail::invalid(type_field, Field::ServerType, "`NS` or `SB`")),
+    };
+    let Some(address) = c.optional()? else {
+        return Ok(Xfr::Request(Request { trid, server }));
+    };
+    match server {
+        ServerType::Ns if address == b"0" => {
+            if trid != TrId(0) {
+                return Err(Fail::invalid(
+                    trid_field,
+                    Field::TrId,
+                    "0 in a soft reset (`XFR 0 NS 0`)",
+                ));
+            }
+            c.end()?;
+            Ok(Xfr::SoftReset)
+        }
+        ServerType::Ns => {
+            let server = c.address(address)?;
+            let form = ns_form(c)?;
+            Ok(Xfr::Ns(NsReferral { trid, server, form }))
+        }
+        ServerType::Sb => {
+            let server = c.address(address)?;
+            let (auth, form) = sb_tail(c)?;
+            Ok(Xfr::Sb(SbReferral {
+                trid,
+                server,
+                auth,
+                form,
+            }))
+        }
+    }
+}
+
+/// NS fields 4 and on: nothing | `0` [current] | `U D` [hop] | `G D hop`.
+fn ns_form<'a>(c: &mut Cursor<'a>) -> Result<NsForm<'a>, Fail<'a>> {
+    let form = match c.optional()? {
+        None => return Ok(NsForm::Bare),
+        Some(b"0") => match c.optional()? {
+            None => return Ok(NsForm::Zero),
+            Some(current) => NsForm::Current(c.address(current)?),
+        },
+        Some(b"U") => {
+            c.literal(Field::CurrentServer, "D")?;
+            match c.optional()? {
+                None => return Ok(NsForm::UD),
+                Some(hop) => NsForm::Hop(hop_blob(hop)?),
+            }
+        }
+        Some(b"G") => {
+            c.literal(Field::CurrentServer, "D")?;
+            NsForm::Gateway(hop_blob(c.required(Field::HopBlob)?)?)
+        }
+        Some(other) => {
+            return Err(Fail::invalid(
+                other,
+                Field::ReferralMarker,
+                "`0`, `U` or `G`",
+            ));
+        }
+    };
+    c.end()?;
+    Ok(form)
+}
+
+/// SB fields 4 and on: auth method and parameter, then nothing | `U messenger.msn.com` [0|1].
+fn sb_tail<'a>(c: &mut Cursor<'a>) -> Result<(Auth<'a>, SbForm), Fail<'a>> {
+    let method = c.required(Field::AuthMethod)?;
+    let auth = match method {
+        b"CKI" => Auth::Cki(Token::trusted(token_str(
+            c.required(Field::AuthParam)?,
+            Field::AuthParam,
+        )?)),
+        b"MD5" => Auth::Md5(Token::trusted(token_str(
+            c.required(Field::AuthParam)?,
+            Field::AuthParam,
+        )?)),
+        b"CTP" => Auth::Ctp,
+        _ => {
+            return Err(Fail::invalid(
+                method,
+                Field::AuthMethod,
+                "`CKI`, `CTP` or `MD5`",
+            ));
+        }
+    };
+    let form = match c.optional()? {
+        None => return Ok((auth, SbForm::Classic)),
+        Some(b"U") => {
+            c.literal(Field::Domain, "messenger.msn.com")?;
+            match c.optional()? {
+                None => return Ok((auth, SbForm::Domain)),
+                Some(b"0") => SbForm::Direct(false),
+                Some(b"1") => SbForm::Direct(true),
+                Some(other) => return Err(Fail::invalid(other, Field::Direct, "`0` or `1`")),
+            }
+        }
+        Some(other) => {
+            return Err(Fail::invalid(
+                other,
+                Field::SbMarker,
+                "`U` or the end of the line",
+            ));
+        }
+    };
+    c.end()?;
+    Ok((auth, form))
+}
+
+/// Decimal digits only, value at most `max`; also says whether the digits had leading zeros.
+fn decimal<'a>(
+    got: &'a [u8],
+    field: Field,
+    max: u32,
+    range: &'static str,
+) -> Result<(u32, bool), Fail<'a>> {
+    let r: PResult<'a, &'a [u8]> = take_while(|b: u8| b.is_ascii_digit()).parse(got);
+    let (rest, digits) = r.map_err(|_| Fail::invalid(got, field, "decimal digits"))?;
+    if !rest.is_empty() || digits.is_empty() {
+        return Err(Fail::invalid(rest, field, "decimal digits"));
+    }
+    let significant = digits
+        .iter()
+        .position(|&b| b != b'0')
+        .map_or(&digits[digits.len() - 1..], |i| &digits[i..]);
+    let zeros = significant.len() != digits.len();
+    let mut n: u64 = 0;
+    for &d in significant {
+        n = n * 10 + u64::from(d - b'0');
+        if n > u64::from(max) {
+            return Err(Fail::new(got, out_of_range(field, range)));
+        }
+    }
+    // n <= max <= u32::MAX here.
+    Ok((n as u32, zeros))
+}
+
+/// A field's bytes as text, once the grammar has checked them to be ASCII.
+fn ascii<'a>(got: &'a [u8], field: Field) -> Result<&'a str, Fail<'a>> {
+    core::str::from_utf8(got).map_err(|e| Fail::invalid(&got[e.valid_up_to()..], field, "ASCII"))
+}
+
+/// Printable ASCII without spaces, 1 to [`MAX_TOKEN_LEN`] bytes.
+fn token_str<'a>(got: &'a [u8], field: Field) -> Result<&'a str, Fail<'a>> {
+    if got.is_empty() {
+        return Err(Fail::missing(got, field));
+    }
+    if let Some(bad) = got.iter().position(|b| !b.is_ascii_graphic()) {
+        return Err(Fail::invalid(
+            &got[bad..],
+            field,
+            "printable ASCII without spaces",
+        ));
+    }
+    if got.len() > MAX_TOKEN_LEN {
+        return Err(Fail::new(
+            got,
+            Error::TooLong {
+                field,
+                offset: 0,
+                max: MAX_TOKEN_LEN,
+            },
+        ));
+    }
+    ascii(got, field)
+}
+
+/// One IPv4 octet: 1–3 digits, no leading zero, at most 255.
+fn octet(i: &[u8]) -> PResult<'_, u8> {
+    let (rest, digits) = take_while_m_n(1, 3, |b: u8| b.is_ascii_digit()).parse(i)?;
+    let value = digits
+        .iter()
+        .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+    if (digits.len() > 1 && digits[0] == b'0') || value > 255 {
+        return Err(nom::Err::Error(Fail::invalid(
+            digits,
+            Field::Host,
+            "an IPv4 octet (0–255, no leading zero)",
+        )));
+    }
+    Ok((rest, value as u8))
+}
+
+/// `a.b.c.d`, each an [`octet`].
+fn ipv4_parser(i: &[u8]) -> PResult<'_, core::net::Ipv4Addr> {
+    let dot = || tag(&b"."[..]);
+    (octet, dot(), octet, dot(), octet, dot(), octet)
+        .map(|(a, _, b, _, c, _, d)| core::net::Ipv4Addr::new(a, b, c, d))
+        .parse(i)
+}
+
+/// The host as an IPv4 address, if it is written as one.
+pub(crate) fn ipv4(host: &[u8]) -> Option<core::net::Ipv4Addr> {
+    all_consuming(ipv4_parser).parse(host).ok().map(|(_, a)| a)
+}
+
+/// A host: a dotted IPv4 address, or a DNS name (labels of letters, digits and inner hyphens,
+/// optionally starting with a `*` wildcard label, at most 253 bytes).
+fn host_str(got: &[u8]) -> Result<&str, Fail<'_>> {
+    if got.is_empty() {
+        return Err(Fail::missing(got, Field::Host));
+    }
+    if got.len() > MAX_HOST_LEN {
+        return Err(Fail::new(
+            got,
+            Error::TooLong {
+                field: Field::Host,
+                offset: 0,
+                max: MAX_HOST_LEN,
+            },
+        ));
+    }
+    if got.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
+        // All digits and dots: it can only be an IPv4 address (a DNS name's last label is
+        // never numeric).
+        let r = all_consuming(ipv4_parser).parse(got);
+        finish(label(r, Field::Host, "an IPv4 address a.b.c.d"), got)?;
+        return ascii(got, Field::Host);
+    }
+    let mut labels = got.split(|&b| b == b'.').enumerate().peekable();
+    while let Some((i, l)) = labels.next() {
+        if i == 0 && l == b"*" && labels.peek().is_some() {
+            continue;
+        }
+        if l.is_empty() {
+            return Err(Fail::invalid(l, Field::Host, "a non-empty DNS label"));
+        }
+        if let Some(bad) = l
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            return Err(Fail::invalid(
+                &l[bad..],
+                Field::Host,
+                "letters, digits, `-` or `.`",
+            ));
+        }
+        if l.len() > 63 || l[0] == b'-' || l[l.len() - 1] == b'-' {
+            return Err(Fail::invalid(
+                l,
+                Field::Host,
+                "a DNS label of 1–63 bytes not starting or ending with `-`",
+            ));
+        }
+    }
+    ascii(got, Field::Host)
+}
+
+fn base64_value(b: u8) -> Option<u8> {
+    match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
+/// Standard base64 with padding: a multiple of 4 bytes, `=` only at the end (at most two).
+fn hop_blob(got: &[u8]) -> Result<HopBlob<'_>, Fail<'_>> {
+    if got.len() > MAX_TOKEN_LEN {
+        return Err(Fail::new(
+            got,
+            Error::TooLong {
+                field: Field::HopBlob,
+                offset: 0,
+                max: MAX_TOKEN_LEN,
+            },
+        ));
+    }
+    let pad = got.iter().rev().take_while(|&&b| b == b'=').count();
+    let body = &got[..got.len() - pad];
+    if let Some(bad) = body.iter().position(|&b| base64_value(b).is_none()) {
+        return Err(Fail::invalid(
+            &body[bad..],
+            Field::HopBlob,
+            "base64 (A–Z a–z 0–9 + / and = padding)",
+        ));
+    }
+    if got.is_empty() || got.len() % 4 != 0 || pad > 2 {
+        return Err(Fail::invalid(
+            got,
+            Field::HopBlob,
+            "base64 in groups of 4 characters",
+        ));
+    }
+    Ok(HopBlob::trusted(ascii(got, Field::HopBlob)?))
+}
+
+/// How many bytes a checked base64 text decodes to.
+pub(crate) fn base64_decoded_len(text: &[u8]) -> usize {
+    let pad = text.iter().rev().take_while(|&&b| b == b'=').count();
+    (text.len() / 4) * 3 - pad.min(2)
+}
+
+/// Decodes checked base64 into `buf`; `None` if `buf` is too short.
+pub(crate) fn decode_base64<'b>(text: &[u8], buf: &'b mut [u8]) -> Option<&'b [u8]> {
+    let len = base64_decoded_len(text);
+    let out = buf.get_mut(..len)?;
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    let mut n = 0;
+    for &b in text.iter().take_while(|&&b| b != b'=') {
+        acc = (acc << 6) | u32::from(base64_value(b)?);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            *out.get_mut(n)? = (acc >> bits) as u8;
+            n += 1;
+        }
+    }
+    Some(&out[..n])
+}
+
+/// Runs a field checker on a whole string, for the public constructors of field types.
+fn check_field<'a>(
+    text: &'a [u8],
+    check: impl FnOnce(&'a [u8]) -> Result<(), Fail<'a>>,
+) -> Result<(), Error> {
+    check(text).map_err(|f| f.into_error(text))
+}
+
+/// [`Host::new`]'s check.
+pub(crate) fn check_host(text: &[u8]) -> Result<(), Error> {
+    check_field(text, |t| host_str(t).map(|_| ()))
+}
+
+/// [`Token::new`]'s check.
+pub(crate) fn check_token(text: &[u8]) -> Result<(), Error> {
+    check_field(text, |t| token_str(t, Field::AuthParam).map(|_| ()))
+}
+
+/// [`HopBlob::new`]'s check.
+pub(crate) fn check_base64(text: &[u8]) -> Result<(), Error> {
+    check_field(text, |t| hop_blob(t).map(|_| ()))
+}
+
+/// [`Address::parse`]: the strict `host:port` grammar on a whole string.
+pub(crate) fn address_str(text: &str) -> Result<Address<'_>, Error> {
+    let bytes = text.as_bytes();
+    let mut c = Cursor {
+        rest: bytes,
+        index: 0,
+        starts: [0; MAX_FIELDS + 1],
+        mode: Mode::Strict,
+        deviations: Deviations::NONE,
+    };
+    let field = c
+        .required(Field::Address)
+        .map_err(|f| f.into_error(bytes))?;
+    let address = c.address(field).map_err(|f| f.into_error(bytes))?;
+    c.end().map_err(|f| f.into_error(bytes))?;
+    Ok(address)
+}
