@@ -338,8 +338,11 @@ impl<'a> Cursor<'a> {
     /// The next field, which must be exactly `literal`.
     fn literal(&mut self, field: Field, literal: &'static str) -> Result<(), Fail<'a>> {
         let got = self.required(field)?;
-        let r: PResult<'a, &'a [u8]> = all_consuming(tag(literal.as_bytes())).parse(got);
-        finish(label(r, field, literal), got).map(|_| ())
+        if got == literal.as_bytes() {
+            Ok(())
+        } else {
+            Err(Fail::invalid(got, field, literal))
+        }
     }
 
     /// The line must end here.

@@ -324,7 +324,7 @@ mod tests {
         assert_eq!(VersionSet::ALL.len(), 20);
         assert!(VersionSet::range(Version::MSNP9, Version::MSNP8).is_empty());
         assert_eq!(
-            Version::all().map(|v| v.to_string()).last().as_deref(),
+            Version::all().map(|v| v.to_string()).next_back().as_deref(),
             Some("MSNP21")
         );
     }
