@@ -44,17 +44,25 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+mod command;
 mod deviation;
 mod error;
 mod rules;
+mod session;
+mod stream;
 mod syntax;
+mod transcript;
 mod value;
 mod version;
 mod write;
 
+pub use command::{Direction, ErrorCode, ErrorReply, MAX_PAYLOAD_COMMANDS, PayloadCommands};
 pub use deviation::{Deviation, Deviations};
 pub use error::{Error, Field};
+pub use session::{MAX_PENDING, Observation, Session};
+pub use stream::{DEFAULT_MAX_LINE, Decoder, DecoderConfig, Event, Step};
 pub use syntax::{MAX_TOKEN_LEN, Mode, Parsed, parse, parse_lenient, parse_with};
+pub use transcript::{Transcript, TranscriptLine, split_prefix};
 pub use value::{
     Address, Auth, HopBlob, Host, NsForm, NsReferral, Port, Request, SbForm, SbReferral,
     ServerType, Token, TrId, Xfr, XfrKind,

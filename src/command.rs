@@ -1,0 +1,318 @@
+//! What surrounds XFR in a real connection: which way a line travels, which commands carry a
+//! payload, numeric error replies, and how a line is told apart from its neighbours.
+
+use core::fmt;
+
+use crate::value::TrId;
+use crate::version::Version;
+
+/// Which way a line travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// From the client to the server (`C:` or `>>>` in transcripts).
+    ClientToServer,
+    /// From the server to the client (`S:` or `<<<` in transcripts).
+    ServerToClient,
+}
+
+impl Direction {
+    /// `"C"` for client → server, `"S"` for server → client.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Direction::ClientToServer => "C",
+            Direction::ServerToClient => "S",
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// How many verbs a [`PayloadCommands`] table holds at most.
+pub const MAX_PAYLOAD_COMMANDS: usize = 32;
+
+/// The commands whose line is followed by a payload of N bytes, N being the line's last field.
+///
+/// The defaults are the protocol notes' table, per direction; a caller who knows better (a
+/// server with its own commands) builds its own with [`with`](PayloadCommands::with) and
+/// [`without`](PayloadCommands::without).
+///
+/// ```
+/// use msnp_xfr::{Direction, PayloadCommands};
+///
+/// let server = PayloadCommands::for_direction(Direction::ServerToClient);
+/// assert!(server.contains("MSG") && server.contains("NOT"));
+/// assert!(!server.contains("QRY"), "from the server, QRY is an acknowledgement");
+/// let custom = server.without("NOT").with("ZZZ").unwrap();
+/// assert!(!custom.contains("NOT") && custom.contains("ZZZ"));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PayloadCommands {
+    verbs: [[u8; 3]; MAX_PAYLOAD_COMMANDS],
+    len: usize,
+}
+
+const SERVER_PAYLOADS: &[&str] = &[
+    "MSG", "NOT", "UBX", "GCF", "IPG", "UBN", "ADL", "RML", "FQY", "NFY", "SDG", "PUT", "DEL",
+];
+const CLIENT_PAYLOADS: &[&str] = &[
+    "MSG", "QRY", "UUX", "ADL", "RML", "FQY", "UUN", "PUT", "SDG", "UBN",
+];
+
+impl PayloadCommands {
+    /// No command carries a payload.
+    pub const fn empty() -> Self {
+        PayloadCommands {
+            verbs: [[0; 3]; MAX_PAYLOAD_COMMANDS],
+            len: 0,
+        }
+    }
+
+    /// The protocol notes' table for one direction.
+    pub fn for_direction(direction: Direction) -> Self {
+        match direction {
+            Direction::ServerToClient => Self::from_known(SERVER_PAYLOADS),
+            Direction::ClientToServer => Self::from_known(CLIENT_PAYLOADS),
+        }
+    }
+
+    /// The commands that carry a payload in *both* directions: the safe table when a line's
+    /// direction is unknown (`QRY`, say, is a payload command only from the client).
+    pub fn either_direction() -> Self {
+        let client = Self::from_known(CLIENT_PAYLOADS);
+        let mut out = Self::empty();
+        for verb in SERVER_PAYLOADS {
+            if client.contains(verb) {
+                out = out.with(verb).unwrap_or(out);
+            }
+        }
+        out
+    }
+
+    fn from_known(verbs: &[&str]) -> Self {
+        verbs
+            .iter()
+            .fold(Self::empty(), |set, v| set.with(v).unwrap_or(set))
+    }
+
+    /// The table plus `verb` (three upper-case ASCII letters). `None` if `verb` is not such a
+    /// verb or the table is full.
+    pub fn with(mut self, verb: &str) -> Option<Self> {
+        let verb: [u8; 3] = verb.as_bytes().try_into().ok()?;
+        if !verb.iter().all(u8::is_ascii_uppercase) {
+            return None;
+        }
+        if !self.contains_bytes(&verb) {
+            *self.verbs.get_mut(self.len)? = verb;
+            self.len += 1;
+        }
+        Some(self)
+    }
+
+    /// The table without `verb`.
+    pub fn without(mut self, verb: &str) -> Self {
+        if let Some(i) = self.verbs[..self.len]
+            .iter()
+            .position(|v| v == verb.as_bytes())
+        {
+            self.verbs.copy_within(i + 1..self.len, i);
+            self.len -= 1;
+        }
+        self
+    }
+
+    /// Whether `verb` carries a payload.
+    pub fn contains(&self, verb: &str) -> bool {
+        self.contains_bytes(verb.as_bytes())
+    }
+
+    pub(crate) fn contains_bytes(&self, verb: &[u8]) -> bool {
+        self.verbs[..self.len].iter().any(|v| v == verb)
+    }
+
+    /// The verbs in the table.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.verbs[..self.len]
+            .iter()
+            .filter_map(|v| core::str::from_utf8(v).ok())
+    }
+}
+
+impl fmt::Debug for PayloadCommands {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+/// A numeric reply code, as a server sends instead of an XFR (`913 5`).
+///
+/// Codes the protocol notes name have a [`meaning`](ErrorCode::meaning); others are kept as
+/// numbers.
+///
+/// ```
+/// use msnp_xfr::ErrorCode;
+/// assert_eq!(ErrorCode(913).meaning(), Some("not allowed while hidden or offline"));
+/// assert_eq!(ErrorCode(999).meaning(), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ErrorCode(pub u16);
+
+impl ErrorCode {
+    /// 201: invalid parameter (some servers, for a non-SB request).
+    pub const INVALID_PARAMETER: ErrorCode = ErrorCode(201);
+    /// 280: switchboard failed.
+    pub const SWITCHBOARD_FAILED: ErrorCode = ErrorCode(280);
+    /// 281: transfer to switchboard failed.
+    pub const TRANSFER_FAILED: ErrorCode = ErrorCode(281);
+    /// 500: internal server error.
+    pub const INTERNAL_ERROR: ErrorCode = ErrorCode(500);
+    /// 600: server busy.
+    pub const SERVER_BUSY: ErrorCode = ErrorCode(600);
+    /// 601: server unavailable.
+    pub const SERVER_UNAVAILABLE: ErrorCode = ErrorCode(601);
+    /// 800: changing too rapidly (rate limit).
+    pub const RATE_LIMITED: ErrorCode = ErrorCode(800);
+    /// 911: authentication failed (on the USR → XFR path).
+    pub const AUTH_FAILED: ErrorCode = ErrorCode(911);
+    /// 913: not allowed while hidden or offline.
+    pub const NOT_WHILE_HIDDEN: ErrorCode = ErrorCode(913);
+
+    /// What the code means in reply to an XFR, for the codes the protocol notes list.
+    pub const fn meaning(self) -> Option<&'static str> {
+        Some(match self.0 {
+            201 => "invalid parameter",
+            280 => "switchboard failed",
+            281 => "transfer to switchboard failed",
+            500 => "internal server error",
+            600 => "server busy",
+            601 => "server unavailable",
+            800 => "changing too rapidly",
+            911 => "authentication failed",
+            913 => "not allowed while hidden or offline",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.meaning() {
+            Some(m) => write!(f, "{} ({m})", self.0),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+/// A numeric reply line `CODE TrID`: an error in answer to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ErrorReply {
+    /// The code.
+    pub code: ErrorCode,
+    /// The TrID of the request it answers.
+    pub trid: TrId,
+}
+
+/// What kind of line this is, from its first fields; the line is not otherwise checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineClass<'a> {
+    /// An XFR line (still to be parsed).
+    Xfr,
+    /// `CODE TrID …`.
+    Reply(ErrorReply),
+    /// Any other command, by its verb.
+    Command(&'a str),
+    /// Nothing but whitespace.
+    Blank,
+}
+
+/// The fields of a line, split on runs of spaces and tabs, line end removed.
+fn fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let body = line.strip_suffix(b"\n").unwrap_or(line);
+    let body = body.strip_suffix(b"\r").unwrap_or(body);
+    body.split(|&b| b == b' ' || b == b'\t')
+        .filter(|f| !f.is_empty())
+}
+
+/// A decimal number without sign (leading zeros allowed: this is classification, not parsing).
+fn number(field: &[u8]) -> Option<u64> {
+    if field.is_empty() || field.len() > 19 || !field.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        field
+            .iter()
+            .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')),
+    )
+}
+
+/// Tells what a line is by its first field (and second, for numeric replies).
+pub(crate) fn classify(line: &[u8]) -> LineClass<'_> {
+    let mut f = fields(line);
+    let Some(verb) = f.next() else {
+        return LineClass::Blank;
+    };
+    if verb == b"XFR" {
+        return LineClass::Xfr;
+    }
+    if verb.len() == 3 && verb.iter().all(u8::is_ascii_digit) {
+        let trid = f.next().and_then(number).and_then(|n| u32::try_from(n).ok());
+        if let (Some(code), Some(trid)) = (number(verb), trid) {
+            return LineClass::Reply(ErrorReply {
+                code: ErrorCode(code as u16),
+                trid: TrId(trid),
+            });
+        }
+    }
+    match core::str::from_utf8(verb) {
+        Ok(verb) => LineClass::Command(verb),
+        Err(_) => LineClass::Command(""),
+    }
+}
+
+/// The payload length that follows `line`, if its command carries one: the command is in
+/// `payloads` (or is MSNP24's `XFR TrID CON length`) and its last field is a number.
+pub(crate) fn payload_len(line: &[u8], payloads: &PayloadCommands) -> Option<usize> {
+    let mut f = fields(line);
+    let verb = f.next()?;
+    let carries = if verb == b"XFR" {
+        f.nth(1) == Some(b"CON")
+    } else {
+        payloads.contains_bytes(verb)
+    };
+    if !carries {
+        return None;
+    }
+    let last = fields(line).last()?;
+    if last.as_ptr() == verb.as_ptr() {
+        return None;
+    }
+    number(last).and_then(|n| usize::try_from(n).ok())
+}
+
+/// The versions a `VER` line names, and the first of them (the server's choice, in a reply).
+/// `VER 1 0` (no version) and versions outside MSNP2–MSNP21 give `None` as the first.
+pub(crate) fn ver_versions(line: &[u8]) -> Option<(Option<Version>, bool)> {
+    let mut f = fields(line);
+    if f.next()? != b"VER" {
+        return None;
+    }
+    f.next()?; // TrID
+    let mut first = None;
+    let mut any = false;
+    for field in f {
+        if let Some(n) = field.strip_prefix(b"MSNP") {
+            any = true;
+            if first.is_none() {
+                first = Some(
+                    number(n)
+                        .and_then(|n| u8::try_from(n).ok())
+                        .and_then(Version::new),
+                );
+            }
+        }
+    }
+    Some((first.flatten(), any))
+}

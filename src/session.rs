@@ -1,0 +1,172 @@
+//! Following one MSNP connection, both directions: which version `VER` fixed, which XFR
+//! requests are waiting for an answer, and which numeric replies answer them.
+
+use crate::command::{self, Direction, ErrorReply, LineClass};
+use crate::error::Error;
+use crate::syntax::{Mode, Parsed, parse_with};
+use crate::value::{ServerType, TrId, Xfr};
+use crate::version::Version;
+
+/// How many unanswered XFR requests a session remembers; older ones are forgotten, so a
+/// hostile peer cannot make it grow.
+pub const MAX_PENDING: usize = 16;
+
+/// What a line meant to the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Observation<'a> {
+    /// An XFR line, read for the session's version at that point.
+    Xfr {
+        /// The version it was judged against; `None` before any `VER` (or after a referral or
+        /// soft reset), when every version is considered.
+        version: Option<Version>,
+        /// The value, or why the line is not a valid XFR.
+        result: Result<Parsed<'a>, Error>,
+        /// For a reply: the server type of the pending request it answers, if one was pending.
+        answers: Option<ServerType>,
+    },
+    /// A numeric reply answering a pending `XFR TrID SB|NS` request.
+    XfrErrorReply {
+        /// The version of the session at that point.
+        version: Option<Version>,
+        /// The code and TrID.
+        reply: ErrorReply,
+        /// What the request had asked for.
+        request: ServerType,
+    },
+    /// A `VER` reply fixed the version (`None`: no version in MSNP2–MSNP21 was agreed).
+    Version(Option<Version>),
+    /// Anything else: other commands, `VER` offers, replies to other requests.
+    Other,
+}
+
+/// A small state machine over a connection's lines in both directions.
+///
+/// ```
+/// use msnp_xfr::{Direction::*, Mode, Observation, Session, Version};
+///
+/// let mut s = Session::new(Mode::Strict);
+/// s.observe(Some(ClientToServer), b"VER 1 MSNP8 CVR0");
+/// assert_eq!(s.observe(Some(ServerToClient), b"VER 1 MSNP8 CVR0"), Observation::Version(Some(Version::MSNP8)));
+/// s.observe(Some(ClientToServer), b"XFR 9 SB");
+/// let Observation::XfrErrorReply { reply, .. } = s.observe(Some(ServerToClient), b"913 9") else {
+///     panic!()
+/// };
+/// assert_eq!(reply.code.0, 913);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Session {
+    mode: Mode,
+    /// A version given by the caller, which `VER` does not change.
+    fixed: Option<Version>,
+    version: Option<Version>,
+    pending: [Option<(TrId, ServerType)>; MAX_PENDING],
+    /// Where the next pending request goes (a ring: the oldest is overwritten).
+    next: usize,
+}
+
+impl Session {
+    /// A session that learns its version from `VER`.
+    pub fn new(mode: Mode) -> Self {
+        Session {
+            mode,
+            fixed: None,
+            version: None,
+            pending: [None; MAX_PENDING],
+            next: 0,
+        }
+    }
+
+    /// A session whose version is known and fixed: `VER` lines are not followed.
+    pub fn with_version(mode: Mode, version: Version) -> Self {
+        Session {
+            fixed: Some(version),
+            ..Session::new(mode)
+        }
+    }
+
+    /// The version XFR lines are judged against now.
+    pub fn version(&self) -> Option<Version> {
+        self.fixed.or(self.version)
+    }
+
+    /// The parsing mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Takes one line (line end optional) travelling in `direction` (`None` when unknown).
+    ///
+    /// With an unknown direction, a `VER` line is taken as the server's choice: its first
+    /// version fixes the session's version until the next.
+    pub fn observe<'a>(&mut self, direction: Option<Direction>, line: &'a [u8]) -> Observation<'a> {
+        match command::classify(line) {
+            LineClass::Xfr => self.xfr(direction, line),
+            LineClass::Reply(reply) if direction != Some(Direction::ClientToServer) => {
+                match self.take_pending(reply.trid) {
+                    Some(request) => Observation::XfrErrorReply {
+                        version: self.version(),
+                        reply,
+                        request,
+                    },
+                    None => Observation::Other,
+                }
+            }
+            LineClass::Command("VER") if direction != Some(Direction::ClientToServer) => {
+                match command::ver_versions(line) {
+                    Some((chosen, _)) if self.fixed.is_none() => {
+                        self.version = chosen;
+                        Observation::Version(chosen)
+                    }
+                    _ => Observation::Other,
+                }
+            }
+            _ => Observation::Other,
+        }
+    }
+
+    fn xfr<'a>(&mut self, direction: Option<Direction>, line: &'a [u8]) -> Observation<'a> {
+        let version = self.version();
+        let result = parse_with(line, self.mode, version);
+        let mut answers = None;
+        if let Ok(parsed) = &result {
+            match &parsed.xfr {
+                Xfr::Request(r) => {
+                    if direction != Some(Direction::ServerToClient) {
+                        self.add_pending(r.trid, r.server);
+                    }
+                }
+                Xfr::Sb(sb) => answers = self.take_pending(sb.trid),
+                Xfr::Ns(ns) => {
+                    answers = self.take_pending(ns.trid);
+                    self.forget();
+                }
+                Xfr::SoftReset => self.forget(),
+            }
+        }
+        Observation::Xfr {
+            version,
+            result,
+            answers,
+        }
+    }
+
+    /// A referral to another server or a soft reset: the next `VER` decides the version anew.
+    fn forget(&mut self) {
+        self.version = None;
+        self.pending = [None; MAX_PENDING];
+    }
+
+    fn add_pending(&mut self, trid: TrId, server: ServerType) {
+        self.pending[self.next] = Some((trid, server));
+        self.next = (self.next + 1) % MAX_PENDING;
+    }
+
+    fn take_pending(&mut self, trid: TrId) -> Option<ServerType> {
+        let slot = self
+            .pending
+            .iter_mut()
+            .find(|p| matches!(p, Some((t, _)) if *t == trid))?;
+        slot.take().map(|(_, server)| server)
+    }
+}
