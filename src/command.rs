@@ -258,7 +258,10 @@ pub(crate) fn classify(line: &[u8]) -> LineClass<'_> {
         return LineClass::Xfr;
     }
     if verb.len() == 3 && verb.iter().all(u8::is_ascii_digit) {
-        let trid = f.next().and_then(number).and_then(|n| u32::try_from(n).ok());
+        let trid = f
+            .next()
+            .and_then(number)
+            .and_then(|n| u32::try_from(n).ok());
         if let (Some(code), Some(trid)) = (number(verb), trid) {
             return LineClass::Reply(ErrorReply {
                 code: ErrorCode(code as u16),

@@ -270,6 +270,10 @@ pub(crate) enum Frame<'a> {
         consumed: usize,
         payload: Option<usize>,
     },
-    TooLong { consumed: usize },
-    NeedMore { consumed: usize },
+    TooLong {
+        consumed: usize,
+    },
+    NeedMore {
+        consumed: usize,
+    },
 }

@@ -1,0 +1,439 @@
+//! The stream decoder, the session tracker and transcripts.
+
+use msnp_xfr::{
+    Decoder, DecoderConfig, Deviation, Direction, Error, ErrorCode, Event, Mode, Observation,
+    PayloadCommands, ServerType, Session, Step, Transcript, Version, Xfr,
+};
+
+/// Feeds `chunks` one after another through a growing buffer, as a network reader would, and
+/// returns the events (as Debug text) in order.
+fn run(decoder: &mut Decoder, chunks: &[&[u8]]) -> Vec<String> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut events = Vec::new();
+    for chunk in chunks {
+        buf.extend_from_slice(chunk);
+        loop {
+            let given = buf.len();
+            match decoder.decode(&buf) {
+                Step::Event { event, consumed } => {
+                    assert!(consumed <= given);
+                    events.push(format!("{event:?}"));
+                    buf.drain(..consumed);
+                }
+                Step::NeedMore { consumed } => {
+                    assert!(consumed <= given);
+                    buf.drain(..consumed);
+                    break;
+                }
+            }
+        }
+    }
+    events
+}
+
+fn server_decoder() -> Decoder {
+    Decoder::new(DecoderConfig {
+        version: Some(Version::MSNP8),
+        ..DecoderConfig::new(Direction::ServerToClient)
+    })
+}
+
+const SERVER_STREAM: &[u8] = b"VER 1 MSNP8 CVR0\r\n\
+MSG Hotmail Hotmail 32\r\n\
+XFR 5 SB 1.1.1.1:1 CKI traps\r\n\r\n\
+XFR 10 SB 207.46.108.37:1863 CKI 17262740.1050826919.32308\r\n\
+NOT 5\r\nQRY 1\
+913 11\r\n\
+QRY 1049\r\n\
+ADL 12 OK\r\n\
+XFR 12 NS 207.46.106.145:1863 0 207.46.104.20:1863\r\n";
+
+#[test]
+fn events_of_a_server_stream() {
+    let events = run(&mut server_decoder(), &[SERVER_STREAM]);
+    assert_eq!(events.len(), 8, "{events:#?}");
+    assert!(events[0].starts_with("Command { verb: \"VER\""));
+    assert!(events[1].contains("verb: \"MSG\"") && events[1].contains("payload: Some(32)"));
+    // The MSG payload looked like an XFR line; it was skipped, not parsed.
+    assert!(events[2].starts_with("Xfr") && events[2].contains("17262740.1050826919.32308"));
+    assert!(events[3].contains("verb: \"NOT\"") && events[3].contains("payload: Some(5)"));
+    assert_eq!(
+        events[4],
+        r#"ErrorReply { line: [57, 49, 51, 32, 49, 49, 13, 10], reply: ErrorReply { code: ErrorCode(913), trid: TrId(11) } }"#
+    );
+    // From the server, QRY is an acknowledgement, not a payload command.
+    assert!(events[5].contains("verb: \"QRY\"") && events[5].contains("payload: None"));
+    assert!(events[6].contains("verb: \"ADL\"") && events[6].contains("payload: None"));
+    assert!(events[7].starts_with("Xfr") && events[7].contains("Current"));
+}
+
+#[test]
+fn any_chunking_gives_the_same_events() {
+    let whole = run(&mut server_decoder(), &[SERVER_STREAM]);
+    for size in 1..=SERVER_STREAM.len() {
+        let chunks: Vec<&[u8]> = SERVER_STREAM.chunks(size).collect();
+        assert_eq!(
+            run(&mut server_decoder(), &chunks),
+            whole,
+            "chunks of {size}"
+        );
+    }
+    // Uneven splits around every position.
+    for cut in 0..SERVER_STREAM.len() {
+        let (a, b) = SERVER_STREAM.split_at(cut);
+        assert_eq!(run(&mut server_decoder(), &[a, b]), whole, "cut at {cut}");
+    }
+}
+
+#[test]
+fn payload_tables_follow_direction_and_can_be_replaced() {
+    let stream = b"QRY 7 msmsgs@msnmsgr.com 32\r\n0123456789abcdef0123456789abcdefXFR 8 SB\r\n";
+    let mut client = Decoder::new(DecoderConfig::new(Direction::ClientToServer));
+    let events = run(&mut client, &[stream]);
+    assert_eq!(events.len(), 2);
+    assert!(events[0].contains("payload: Some(32)"));
+    assert!(events[1].starts_with("Xfr"));
+
+    // From the server, QRY carries no payload: the body is read as a (bad) command.
+    let mut server = Decoder::new(DecoderConfig::new(Direction::ServerToClient));
+    let events = run(&mut server, &[stream]);
+    assert!(events[0].contains("payload: None"));
+    assert!(events[1].contains("verb: \"0123456789abcdef0123456789abcdefXFR\""));
+
+    // A caller's own table.
+    let config = DecoderConfig {
+        payloads: PayloadCommands::empty().with("ZZZ").unwrap(),
+        ..DecoderConfig::new(Direction::ServerToClient)
+    };
+    let events = run(
+        &mut Decoder::new(config),
+        &[b"ZZZ 1 3\r\nabcXFR 0 NS 0\r\n"],
+    );
+    assert_eq!(events.len(), 2);
+    assert!(events[1].contains("SoftReset"));
+}
+
+#[test]
+fn msnp24_con_payload_is_skipped_and_reported_unsupported() {
+    let stream = b"XFR 3 CON 23\r\n<xml>XFR 1 SB</xml>\r\n\r\nXFR 0 NS 0\r\n";
+    let mut decoder = Decoder::new(DecoderConfig::new(Direction::ServerToClient));
+    let mut buf = &stream[..];
+    let mut results = Vec::new();
+    while let Step::Event { event, consumed } = decoder.decode(buf) {
+        if let Event::Xfr { result, .. } = event {
+            results.push(result.map(|p| p.xfr));
+        }
+        buf = &buf[consumed..];
+    }
+    assert_eq!(
+        results,
+        [
+            Err(Error::Unsupported {
+                form: "CON",
+                offset: 6
+            }),
+            Ok(Xfr::SoftReset)
+        ]
+    );
+}
+
+#[test]
+fn long_lines_are_refused_and_skipped_without_buffering() {
+    let config = DecoderConfig {
+        max_line: 64,
+        ..DecoderConfig::new(Direction::ServerToClient)
+    };
+    let mut long = vec![b'A'; 1000];
+    long.extend_from_slice(b"\r\nXFR 0 NS 0\r\n");
+    let whole = run(&mut Decoder::new(config), &[&long]);
+    assert_eq!(
+        whole,
+        [
+            "LineTooLong { limit: 64 }",
+            "Xfr { line: [88, 70, 82, 32, 48, 32, 78, 83, 32, 48, 13, 10], result: Ok(Parsed { xfr: SoftReset, deviations: {} }) }"
+        ]
+    );
+    // Fed in small pieces, the buffer never holds more than the limit plus a chunk.
+    let mut decoder = Decoder::new(config);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut events = Vec::new();
+    for chunk in long.chunks(10) {
+        buf.extend_from_slice(chunk);
+        assert!(buf.len() <= 64 + 10);
+        loop {
+            match decoder.decode(&buf) {
+                Step::Event { event, consumed } => {
+                    events.push(format!("{event:?}"));
+                    buf.drain(..consumed);
+                }
+                Step::NeedMore { consumed } => {
+                    buf.drain(..consumed);
+                    break;
+                }
+            }
+        }
+    }
+    assert_eq!(events, whole);
+    // A line of exactly the limit (line end included) is accepted.
+    let mut exact = b"XFR 1 SB 10.0.0.1:1863 CKI ".to_vec();
+    exact.resize(62, b'x');
+    exact.extend_from_slice(b"\r\n");
+    let events = run(&mut Decoder::new(config), &[&exact]);
+    assert!(
+        events[0].starts_with("Xfr") && events[0].contains("Ok("),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn lf_only_lines_in_lenient_and_strict_mode() {
+    let stream = b"XFR 1 SB\nXFR 2 SB\r\n";
+    let lenient = run(
+        &mut Decoder::new(DecoderConfig::new(Direction::ClientToServer)),
+        &[stream],
+    );
+    assert_eq!(lenient.len(), 2);
+    assert!(lenient[0].contains("BareLineFeed"));
+    // Strict: only CRLF ends a line, so the first LF is inside a line that then fails to parse.
+    let config = DecoderConfig {
+        mode: Mode::Strict,
+        ..DecoderConfig::new(Direction::ClientToServer)
+    };
+    let strict = run(&mut Decoder::new(config), &[stream]);
+    assert_eq!(strict.len(), 1);
+    assert!(strict[0].contains("LineEnd { offset: 8 }"), "{strict:?}");
+}
+
+#[test]
+fn feeding_byte_by_byte_is_linear() {
+    // A 300 kB line fed one byte at a time: re-scanning from the start after each byte would
+    // take ~4.5e10 steps; remembering how far was scanned takes 3e5.
+    let config = DecoderConfig {
+        max_line: 1 << 20,
+        ..DecoderConfig::new(Direction::ServerToClient)
+    };
+    let mut decoder = Decoder::new(config);
+    let mut line = vec![b'x'; 300_000];
+    line.extend_from_slice(b"\r\n");
+    let mut end = 0;
+    let event = loop {
+        end += 1;
+        if let Step::Event { event, consumed } = decoder.decode(&line[..end]) {
+            assert_eq!(consumed, line.len());
+            break format!("{event:?}");
+        }
+    };
+    assert!(event.starts_with("Command"));
+}
+
+#[test]
+fn session_follows_ver_and_matches_trids() {
+    use Direction::*;
+    let mut s = Session::new(Mode::Strict);
+    // Before VER: judged against every version.
+    let Observation::Xfr {
+        version: None,
+        result: Ok(p),
+        ..
+    } = s.observe(Some(ServerToClient), b"XFR 1 NS 10.0.0.1:1863 U D")
+    else {
+        panic!()
+    };
+    assert_eq!(p.xfr.legal_versions().to_string(), "MSNP13–MSNP20");
+    // The referral ended what little was known; negotiate MSNP13.
+    assert_eq!(
+        s.observe(Some(ClientToServer), b"VER 2 MSNP13 MSNP12 CVR0"),
+        Observation::Other
+    );
+    assert_eq!(s.version(), None);
+    assert_eq!(
+        s.observe(Some(ServerToClient), b"VER 2 MSNP13 CVR0"),
+        Observation::Version(Some(Version::MSNP13))
+    );
+    // A request, then its answer.
+    assert!(matches!(
+        s.observe(Some(ClientToServer), b"XFR 3 SB"),
+        Observation::Xfr { answers: None, .. }
+    ));
+    let obs = s.observe(
+        Some(ServerToClient),
+        b"XFR 3 SB 10.0.0.2:1863 CKI 1.2.3 U messenger.msn.com",
+    );
+    assert!(matches!(
+        obs,
+        Observation::Xfr {
+            version: Some(Version::MSNP13),
+            result: Ok(_),
+            answers: Some(ServerType::Sb)
+        }
+    ));
+    // An error reply to a pending XFR, and one to something else.
+    s.observe(Some(ClientToServer), b"XFR 4 SB");
+    let obs = s.observe(Some(ServerToClient), b"913 4");
+    let Observation::XfrErrorReply {
+        reply,
+        request,
+        version,
+    } = obs
+    else {
+        panic!("{obs:?}")
+    };
+    assert_eq!(
+        (reply.code, reply.trid.0, request, version),
+        (
+            ErrorCode::NOT_WHILE_HIDDEN,
+            4,
+            ServerType::Sb,
+            Some(Version::MSNP13)
+        )
+    );
+    assert_eq!(
+        s.observe(Some(ServerToClient), b"913 4"),
+        Observation::Other,
+        "answered once"
+    );
+    assert_eq!(
+        s.observe(Some(ServerToClient), b"911 5"),
+        Observation::Other,
+        "not an XFR's"
+    );
+    // A line shaped for another version is an error in strict mode.
+    let Observation::Xfr { result: Err(e), .. } =
+        s.observe(Some(ServerToClient), b"XFR 6 SB 10.0.0.2:1863 CKI 1.2.3")
+    else {
+        panic!()
+    };
+    assert!(matches!(
+        e,
+        Error::Version {
+            version: Version::MSNP13,
+            ..
+        }
+    ));
+    // Soft reset: the version is forgotten until the next VER.
+    s.observe(Some(ServerToClient), b"XFR 0 NS 0");
+    assert_eq!(s.version(), None);
+    assert_eq!(s.observe(None, b"VER 9 0"), Observation::Version(None));
+    assert_eq!(
+        s.observe(None, b"VER 9 MSNP24 CVR0"),
+        Observation::Version(None)
+    );
+    assert_eq!(
+        s.observe(None, b"VER 9 MSNP21 CVR0"),
+        Observation::Version(Some(Version::MSNP21))
+    );
+}
+
+#[test]
+fn session_with_a_fixed_version_ignores_ver() {
+    let mut s = Session::with_version(Mode::Lenient, Version::MSNP18);
+    assert_eq!(s.observe(None, b"VER 1 MSNP8 CVR0"), Observation::Other);
+    let Observation::Xfr {
+        version,
+        result: Ok(p),
+        ..
+    } = s.observe(None, b"XFR 9 SB 64.4.37.10:1863 CKI 1234.5678")
+    else {
+        panic!()
+    };
+    assert_eq!(version, Some(Version::MSNP18));
+    assert!(p.deviations.contains(Deviation::OtherVersion));
+    s.observe(None, b"XFR 0 NS 0");
+    assert_eq!(s.version(), Some(Version::MSNP18));
+}
+
+#[test]
+fn session_pending_requests_are_bounded() {
+    let mut s = Session::new(Mode::Lenient);
+    for trid in 0..1000u32 {
+        s.observe(
+            Some(Direction::ClientToServer),
+            format!("XFR {trid} SB").as_bytes(),
+        );
+    }
+    // The newest MAX_PENDING are remembered; older ones were dropped.
+    assert!(matches!(
+        s.observe(Some(Direction::ServerToClient), b"913 999"),
+        Observation::XfrErrorReply { .. }
+    ));
+    let oldest = 1000 - msnp_xfr::MAX_PENDING as u32;
+    assert!(matches!(
+        s.observe(
+            Some(Direction::ServerToClient),
+            format!("913 {oldest}").as_bytes()
+        ),
+        Observation::XfrErrorReply { .. }
+    ));
+    assert_eq!(
+        s.observe(
+            Some(Direction::ServerToClient),
+            format!("913 {}", oldest - 1).as_bytes()
+        ),
+        Observation::Other
+    );
+}
+
+#[test]
+fn transcripts_strip_prefixes_and_skip_payload_lines() {
+    let log = b"C: VER 1 MSNP8 CVR0\r\n\
+S: VER 1 MSNP8 CVR0\n\
+<<< MSG Hotmail Hotmail 29\r\n\
+XFR 1 SB 1.1.1.1:1 CKI no\r\n\
+\r\n\
+>>> XFR 2 SB\r\n\
+<<< XFR 2 SB 10.0.0.2:1863 CKI 12.34\r\n\
+XFR 0 NS 0";
+    let lines: Vec<_> = Transcript::new(log).collect();
+    let summary: Vec<(usize, Option<&str>, &str)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l.number,
+                l.direction.map(|d| d.as_str()),
+                std::str::from_utf8(l.text).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (1, Some("C"), "VER 1 MSNP8 CVR0"),
+            (2, Some("S"), "VER 1 MSNP8 CVR0"),
+            (3, Some("S"), "MSG Hotmail Hotmail 29"),
+            (6, Some("C"), "XFR 2 SB"),
+            (7, Some("S"), "XFR 2 SB 10.0.0.2:1863 CKI 12.34"),
+            (8, None, "XFR 0 NS 0"),
+        ]
+    );
+    // Driving a session with it.
+    let mut session = Session::new(Mode::Strict);
+    let answers: Vec<_> = lines
+        .iter()
+        .filter_map(|l| match session.observe(l.direction, l.text) {
+            Observation::Xfr {
+                version,
+                result,
+                answers,
+            } => Some((version, result.is_ok(), answers)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            (Some(Version::MSNP8), true, None),
+            (Some(Version::MSNP8), true, Some(ServerType::Sb)),
+            (Some(Version::MSNP8), true, None),
+        ]
+    );
+}
+
+#[test]
+fn unknown_direction_uses_only_payloads_of_both_directions() {
+    // QRY carries a payload only from the client; with no direction it must not swallow lines.
+    let lines: Vec<_> = Transcript::new(b"QRY 1049\r\nXFR 0 NS 0\r\n").collect();
+    assert_eq!(lines.len(), 2);
+    let lines: Vec<_> = Transcript::new(b"MSG a b 3\r\nabc\r\nXFR 0 NS 0\r\n").collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1].text, b"XFR 0 NS 0");
+}
