@@ -12,7 +12,7 @@ use crate::syntax;
 
 /// Text borrowed from the input line, or owned once [`Xfr::into_owned`] has run.
 #[derive(Clone)]
-enum Text<'a> {
+pub(crate) enum Text<'a> {
     Borrowed(&'a str),
     #[cfg(feature = "alloc")]
     Owned(alloc::boxed::Box<str>),
@@ -53,7 +53,7 @@ macro_rules! text_type {
     ($(#[$doc:meta])* $name:ident, $check:path) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash)]
-        pub struct $name<'a>(Text<'a>);
+        pub struct $name<'a>(pub(crate) Text<'a>);
 
         impl<'a> $name<'a> {
             /// Checks `text` against the field's grammar (strict) and borrows it.
@@ -78,6 +78,13 @@ macro_rules! text_type {
             #[cfg(feature = "alloc")]
             pub fn into_owned(self) -> $name<'static> {
                 $name(self.0.into_owned())
+            }
+
+            /// Checks owned `text` and keeps it.
+            #[cfg(feature = "arbitrary")]
+            pub(crate) fn from_string(text: alloc::string::String) -> Result<$name<'static>, Error> {
+                $check(text.as_bytes())?;
+                Ok($name(Text::Owned(text.into_boxed_str())))
             }
         }
 
@@ -163,6 +170,19 @@ impl Host<'_> {
 }
 
 impl HopBlob<'_> {
+    /// The hop blob carrying `bytes` (usually `Version: 1\r\nXfrCount: N\r\n`), base64-encoded:
+    /// for servers that send MSNP21 referrals.
+    ///
+    /// ```
+    /// use msnp_xfr::HopBlob;
+    /// let hop = HopBlob::encode(b"Version: 1\r\nXfrCount: 1\r\n");
+    /// assert_eq!(hop.as_str(), "VmVyc2lvbjogMQ0KWGZyQ291bnQ6IDENCg==");
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn encode(bytes: &[u8]) -> HopBlob<'static> {
+        HopBlob(Text::Owned(syntax::encode_base64(bytes).into_boxed_str()))
+    }
+
     /// Decodes the base64 into `buf` and returns the decoded bytes, or `None` when `buf` is
     /// shorter than [`decoded_len`](HopBlob::decoded_len).
     pub fn decode<'b>(&self, buf: &'b mut [u8]) -> Option<&'b [u8]> {
@@ -187,6 +207,7 @@ impl HopBlob<'_> {
 
 /// A transaction id: the decimal number a reply shares with its request (0 when the server
 /// starts the exchange). Any `u32` is valid.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct TrId(pub u32);
 
@@ -262,6 +283,7 @@ impl fmt::Display for Port {
 /// let b: Address = "m1.example.org:1864".parse().unwrap();
 /// assert_eq!(b.port.map(Port::get), Some(1864));
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Address<'a> {
     /// The host.
@@ -325,6 +347,7 @@ impl fmt::Display for Address<'_> {
 }
 
 /// Which kind of server an XFR names: field 2, `NS` or `SB`.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServerType {
     /// `NS`: a Notification Server.
@@ -350,6 +373,7 @@ impl fmt::Display for ServerType {
 }
 
 /// The client's request, `XFR TrID SB` or `XFR TrID NS`.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Request {
     /// The transaction id the reply will carry.
@@ -359,6 +383,7 @@ pub struct Request {
 }
 
 /// A referral to a Notification Server: `XFR TrID NS addr:port …`.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NsReferral<'a> {
     /// The transaction id (0 when the server starts the move).
@@ -370,6 +395,7 @@ pub struct NsReferral<'a> {
 }
 
 /// The fields after the address of an NS referral, one variant per documented shape.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum NsForm<'a> {
@@ -388,6 +414,7 @@ pub enum NsForm<'a> {
 }
 
 /// How the client authenticates to the Switchboard (SB field 4 and 5).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Auth<'a> {
@@ -419,6 +446,7 @@ impl Auth<'_> {
 }
 
 /// The fields after the auth parameter of an SB referral.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SbForm {
@@ -433,6 +461,7 @@ pub enum SbForm {
 }
 
 /// A referral to a Switchboard: `XFR TrID SB addr:port auth …`.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SbReferral<'a> {
     /// The transaction id of the client's `XFR TrID SB`.
@@ -462,6 +491,7 @@ pub struct SbReferral<'a> {
 /// assert_eq!(sb.auth.param().unwrap().as_str(), "17262740.1050826919.32308");
 /// assert_eq!(sb.form, SbForm::Classic);
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Xfr<'a> {

@@ -1,0 +1,283 @@
+//! Property tests: generated values of every shape, written and read back for every version;
+//! mutated lines; chunked streams. Parse, write and the version rules must agree.
+
+use msnp_xfr::{
+    Address, Auth, Decoder, DecoderConfig, Direction, HopBlob, Host, Mode, NsForm, NsReferral,
+    Port, Request, SbForm, SbReferral, ServerType, Step, Token, TrId, Version, Xfr, parse,
+    parse_lenient, parse_with,
+};
+use proptest::prelude::*;
+
+fn trid() -> impl Strategy<Value = TrId> {
+    prop_oneof![Just(0), Just(u32::MAX), 0..100u32, any::<u32>()].prop_map(TrId)
+}
+
+fn host() -> impl Strategy<Value = Host<'static>> {
+    prop_oneof![
+        any::<[u8; 4]>().prop_map(|[a, b, c, d]| format!("{a}.{b}.{c}.{d}")),
+        "(\\*\\.)?[a-z]([a-z0-9-]{0,10}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?){0,3}",
+    ]
+    .prop_map(|text| Host::new(&text).unwrap().into_owned())
+}
+
+/// Mostly with a port; sometimes without, as lenient mode reads some servers' lines.
+fn address() -> impl Strategy<Value = Address<'static>> {
+    let port = prop_oneof![
+        20 => (1..=u16::MAX).prop_map(Some),
+        5 => Just(Some(1863)),
+        1 => Just(None),
+    ];
+    (host(), port).prop_map(|(host, port)| Address::new(host, port.and_then(Port::new)))
+}
+
+/// The cookie shapes real servers sent, and anything printable.
+fn token() -> impl Strategy<Value = Token<'static>> {
+    prop_oneof![
+        "[0-9]{1,9}\\.[0-9]{1,10}\\.[0-9]{1,5}",
+        "[0-9]{1,10}\\.[0-9]{1,5}",
+        "0[0-9]{1,4}\\.0[0-9]{1,4}\\.0[0-9]{1,4}",
+        "[0-9a-f]{20}",
+        "[A-Za-z0-9]{25}",
+        "[a-z]{1,12}",
+        "[!-~]{1,40}",
+    ]
+    .prop_map(|text| Token::new(&text).unwrap().into_owned())
+}
+
+fn hop() -> impl Strategy<Value = HopBlob<'static>> {
+    (any::<u16>(), any::<bool>(), "[ -~]{0,30}").prop_map(|(count, geo, extra)| {
+        let mut text = format!("Version: 1\r\nXfrCount: {count}\r\n");
+        if geo {
+            text.push_str("IsGeoXfr: true\r\n");
+        }
+        text.push_str(&extra);
+        HopBlob::encode(text.as_bytes())
+    })
+}
+
+fn ns_form() -> impl Strategy<Value = NsForm<'static>> {
+    prop_oneof![
+        Just(NsForm::Bare),
+        Just(NsForm::Zero),
+        address().prop_map(NsForm::Current),
+        Just(NsForm::UD),
+        hop().prop_map(NsForm::Hop),
+        hop().prop_map(NsForm::Gateway),
+    ]
+}
+
+fn auth() -> impl Strategy<Value = Auth<'static>> {
+    prop_oneof![
+        4 => token().prop_map(Auth::Cki),
+        1 => Just(Auth::Ctp),
+        1 => token().prop_map(Auth::Md5),
+    ]
+}
+
+fn sb_form() -> impl Strategy<Value = SbForm> {
+    prop_oneof![
+        Just(SbForm::Classic),
+        Just(SbForm::Domain),
+        any::<bool>().prop_map(SbForm::Direct),
+    ]
+}
+
+fn xfr() -> impl Strategy<Value = Xfr<'static>> {
+    let server = prop_oneof![Just(ServerType::Sb), Just(ServerType::Ns)];
+    prop_oneof![
+        1 => (trid(), server).prop_map(|(trid, server)| Xfr::Request(Request { trid, server })),
+        1 => Just(Xfr::SoftReset),
+        4 => (trid(), address(), ns_form())
+            .prop_map(|(trid, server, form)| Xfr::Ns(NsReferral { trid, server, form })),
+        4 => (trid(), address(), auth(), sb_form()).prop_map(|(trid, server, auth, form)| {
+            Xfr::Sb(SbReferral { trid, server, auth, form })
+        }),
+    ]
+}
+
+fn version() -> impl Strategy<Value = Version> {
+    (2u8..=21).prop_map(|n| Version::new(n).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    /// value → write_to(v) → parse(v) gives the same value, in every legal version.
+    #[test]
+    fn write_then_parse_is_identity(x in xfr()) {
+        for v in x.legal_versions() {
+            let mut out = Vec::new();
+            x.write_to(v, &mut out).unwrap();
+            prop_assert_eq!(&out, &format!("{x}\r\n").into_bytes());
+            prop_assert_eq!(parse(&out, v).unwrap(), x.clone());
+        }
+    }
+
+    /// write_to(v) succeeds exactly in legal_versions(); so does strict parse of the line.
+    #[test]
+    fn writer_parser_and_rules_agree(x in xfr()) {
+        let legal = x.legal_versions();
+        let line = x.to_string();
+        for v in Version::all() {
+            let mut out = Vec::new();
+            let written = x.write_to(v, &mut out);
+            prop_assert_eq!(written.is_ok(), legal.contains(v), "write {} in {}: {:?}", line, v, written);
+            prop_assert_eq!(written.is_err(), out.is_empty());
+            let parsed = parse(line.as_bytes(), v);
+            prop_assert_eq!(parsed.is_ok(), legal.contains(v), "parse {} in {}: {:?}", line, v, parsed);
+        }
+        // Without a version, strict parsing accepts exactly the lines some version allows.
+        let any = parse_with(line.as_bytes(), Mode::Strict, None);
+        prop_assert_eq!(any.is_ok(), !legal.is_empty());
+    }
+
+    /// Every strictly valid line parses leniently to the same value, with nothing to report
+    /// but advisory notes.
+    #[test]
+    fn strict_lines_are_lenient_lines(x in xfr()) {
+        for v in x.legal_versions() {
+            let line = format!("{x}\r\n");
+            let p = parse_lenient(line.as_bytes(), v).unwrap();
+            prop_assert_eq!(&p.xfr, &x);
+            prop_assert!(p.deviations.is_strict(), "{:?}", p.deviations);
+        }
+    }
+
+    /// Leniently read values are written in their own shape and read back the same, with
+    /// exactly the deviations the value calls for.
+    #[test]
+    fn lenient_values_display_and_reparse(x in xfr(), v in version()) {
+        use msnp_xfr::Deviation::*;
+        let line = x.to_string();
+        let p = parse_lenient(line.as_bytes(), v).unwrap();
+        prop_assert_eq!(&p.xfr, &x);
+        prop_assert_eq!(p.deviations.contains(MissingPort), portless(&x));
+        prop_assert_eq!(p.deviations.contains(OtherVersion), !x.shape_versions().contains(v));
+        prop_assert_eq!(p.deviations.contains(SwitchboardInMsnp21), matches!(x, Xfr::Sb(_)) && v == Version::MSNP21);
+        prop_assert_eq!(p.deviations.len(), [MissingPort, OtherVersion, SwitchboardInMsnp21].iter().filter(|d| p.deviations.contains(**d)).count());
+    }
+
+    /// A mutated valid line never panics; whatever parses writes a line that parses again to
+    /// the same value.
+    #[test]
+    fn mutated_lines_never_panic_and_never_misread(
+        x in xfr(),
+        mutations in prop::collection::vec((0u8..6, any::<prop::sample::Index>(), any::<u8>(), any::<prop::sample::Index>()), 1..4),
+    ) {
+        let mut line = format!("{x}\r\n").into_bytes();
+        for (kind, at, byte, other) in mutations {
+            mutate(&mut line, kind, at, byte, other);
+        }
+        for v in Version::all() {
+            if let Ok(y) = parse(&line, v) {
+                let mut out = Vec::new();
+                y.write_to(v, &mut out).unwrap();
+                prop_assert_eq!(parse(&out, v).unwrap(), y);
+            }
+            if let Ok(p) = parse_lenient(&line, v) {
+                let written = p.xfr.to_string();
+                let again = parse_lenient(written.as_bytes(), v).unwrap();
+                prop_assert_eq!(again.xfr, p.xfr);
+            }
+        }
+    }
+
+    /// The decoder gives the same events for any chunking and never consumes more than given.
+    #[test]
+    fn decoder_is_chunking_invariant(
+        items in prop::collection::vec((xfr(), 0u8..4, "[ -~]{0,20}"), 1..12),
+        cuts in prop::collection::vec(1usize..40, 1..50),
+        mode in prop_oneof![Just(Mode::Strict), Just(Mode::Lenient)],
+    ) {
+        let mut stream = Vec::new();
+        for (x, filler, text) in &items {
+            match filler {
+                0 => stream.extend_from_slice(format!("MSG a b {}\r\n{text}", text.len()).as_bytes()),
+                1 => stream.extend_from_slice(format!("{text}\n").as_bytes()),
+                2 => stream.extend_from_slice(format!("913 {}\r\n", x.trid()).as_bytes()),
+                _ => {}
+            }
+            stream.extend_from_slice(format!("{x}\r\n").as_bytes());
+        }
+        let config = DecoderConfig { mode, max_line: 128, ..DecoderConfig::new(Direction::ServerToClient) };
+        let whole = events(Decoder::new(config), &[&stream]);
+        let mut chunks = Vec::new();
+        let mut rest = &stream[..];
+        for cut in cuts.iter().cycle() {
+            if rest.is_empty() { break; }
+            let (a, b) = rest.split_at((*cut).min(rest.len()));
+            chunks.push(a);
+            rest = b;
+        }
+        prop_assert_eq!(events(Decoder::new(config), &chunks), whole);
+    }
+}
+
+fn portless(x: &Xfr<'_>) -> bool {
+    match x {
+        Xfr::Ns(ns) => {
+            ns.server.port.is_none() || matches!(&ns.form, NsForm::Current(c) if c.port.is_none())
+        }
+        Xfr::Sb(sb) => sb.server.port.is_none(),
+        _ => false,
+    }
+}
+
+/// Applies one mutation: insert, delete or replace a byte, double a space, swap two fields, or
+/// truncate.
+fn mutate(
+    line: &mut Vec<u8>,
+    kind: u8,
+    at: prop::sample::Index,
+    byte: u8,
+    other: prop::sample::Index,
+) {
+    if line.is_empty() {
+        line.push(byte);
+        return;
+    }
+    let i = at.index(line.len());
+    match kind {
+        0 => line.insert(i, byte),
+        1 => {
+            line.remove(i);
+        }
+        2 => line[i] = byte,
+        3 => {
+            if let Some(space) = line[i..].iter().position(|&b| b == b' ') {
+                line.insert(i + space, b' ');
+            }
+        }
+        4 => {
+            let mut fields: Vec<Vec<u8>> = line.split(|&b| b == b' ').map(<[u8]>::to_vec).collect();
+            let (a, b) = (at.index(fields.len()), other.index(fields.len()));
+            fields.swap(a, b);
+            *line = fields.join(&b' ');
+        }
+        _ => line.truncate(i),
+    }
+}
+
+fn events(mut decoder: Decoder, chunks: &[&[u8]]) -> Vec<String> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut out = Vec::new();
+    for chunk in chunks {
+        buf.extend_from_slice(chunk);
+        loop {
+            let given = buf.len();
+            match decoder.decode(&buf) {
+                Step::Event { event, consumed } => {
+                    assert!(consumed <= given && consumed > 0);
+                    out.push(format!("{event:?}"));
+                    buf.drain(..consumed);
+                }
+                Step::NeedMore { consumed } => {
+                    assert!(consumed <= given);
+                    buf.drain(..consumed);
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
