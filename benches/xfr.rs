@@ -1,0 +1,172 @@
+//! Parse, write and stream benchmarks, each group with its baselines measured in the same run,
+//! so the ratios hold on a noisy machine:
+//!
+//! - `limit`: scanning the same bytes for field boundaries only (`memchr2` on space and
+//!   newline), the floor any parser pays;
+//! - `split`: the way most clients parse today (`split_ascii_whitespace` into a `Vec<&str>`,
+//!   then positional fields and `str::parse`);
+//! - `concat`: writing the same fields with plain `extend_from_slice`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use msnp_xfr::{
+    Decoder, DecoderConfig, Direction, Event, Step, Version, Xfr, parse, parse_lenient,
+};
+
+#[path = "corpus.rs"]
+mod corpus;
+
+const LINES: usize = 1000;
+const STREAM_BYTES: usize = 1 << 20;
+
+/// What a typical client extracts, the typical way.
+#[derive(Default)]
+struct Naive<'a> {
+    trid: u32,
+    kind: &'a str,
+    host: &'a str,
+    port: u16,
+    rest: [&'a str; 5],
+}
+
+fn naive(line: &[u8]) -> Option<Naive<'_>> {
+    let text = std::str::from_utf8(line).ok()?;
+    let fields: Vec<&str> = text.split_ascii_whitespace().collect();
+    if fields.len() < 3 || fields[0] != "XFR" {
+        return None;
+    }
+    let mut out = Naive {
+        trid: fields[1].parse().ok()?,
+        kind: fields[2],
+        ..Naive::default()
+    };
+    if let Some(address) = fields.get(3).filter(|a| **a != "0") {
+        let (host, port) = address.split_once(':')?;
+        out.host = host;
+        out.port = port.parse().ok()?;
+    }
+    for (slot, field) in out.rest.iter_mut().zip(fields.iter().skip(4)) {
+        *slot = field;
+    }
+    Some(out)
+}
+
+fn parse_group(c: &mut Criterion) {
+    let corpus = corpus::lines(LINES);
+    let bytes: usize = corpus.iter().map(|(l, _)| l.len()).sum();
+    let mut group = c.benchmark_group("parse");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("strict", |b| {
+        b.iter(|| {
+            for (line, version) in &corpus {
+                black_box(parse(black_box(line), *version).is_ok());
+            }
+        })
+    });
+    group.bench_function("lenient", |b| {
+        b.iter(|| {
+            for (line, version) in &corpus {
+                black_box(parse_lenient(black_box(line), *version).is_ok());
+            }
+        })
+    });
+    group.bench_function("limit", |b| {
+        b.iter(|| {
+            for (line, _) in &corpus {
+                black_box(memchr::memchr2_iter(b' ', b'\n', black_box(line)).count());
+            }
+        })
+    });
+    group.bench_function("split", |b| {
+        b.iter(|| {
+            for (line, _) in &corpus {
+                black_box(naive(black_box(line)).map(|n| (n.trid, n.port, n.kind, n.host, n.rest)));
+            }
+        })
+    });
+    group.finish();
+}
+
+fn write_group(c: &mut Criterion) {
+    let corpus = corpus::lines(LINES);
+    let bytes: usize = corpus.iter().map(|(l, _)| l.len()).sum();
+    let values: Vec<(Xfr<'_>, Version)> = corpus
+        .iter()
+        .map(|(line, v)| (parse(line, *v).unwrap(), *v))
+        .collect();
+    let fields: Vec<Vec<&[u8]>> = corpus
+        .iter()
+        .map(|(line, _)| line[..line.len() - 2].split(|&b| b == b' ').collect())
+        .collect();
+    let mut out = Vec::with_capacity(bytes * 2);
+    let mut group = c.benchmark_group("write");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("write_to", |b| {
+        b.iter(|| {
+            out.clear();
+            for (value, version) in &values {
+                value.write_to(*version, &mut out).unwrap();
+            }
+            black_box(out.len());
+        })
+    });
+    group.bench_function("concat", |b| {
+        b.iter(|| {
+            out.clear();
+            for line in &fields {
+                let (first, rest) = line.split_first().unwrap();
+                out.extend_from_slice(black_box(first));
+                for field in rest {
+                    out.extend_from_slice(b" ");
+                    out.extend_from_slice(black_box(field));
+                }
+                out.extend_from_slice(b"\r\n");
+            }
+            black_box(out.len());
+        })
+    });
+    group.finish();
+}
+
+fn stream_group(c: &mut Criterion) {
+    let stream = corpus::stream(STREAM_BYTES);
+    let mut group = c.benchmark_group("stream");
+    group.throughput(Throughput::Bytes(stream.len() as u64));
+    group.bench_function("decoder", |b| {
+        b.iter(|| {
+            let mut decoder = Decoder::new(DecoderConfig {
+                version: Some(Version::MSNP15),
+                ..DecoderConfig::new(Direction::ServerToClient)
+            });
+            let mut rest = &stream[..];
+            let mut xfrs = 0usize;
+            while let Step::Event { event, consumed } = decoder.decode(rest) {
+                if let Event::Xfr { result, .. } = event {
+                    xfrs += usize::from(result.is_ok());
+                }
+                rest = &rest[consumed..];
+            }
+            black_box(xfrs);
+        })
+    });
+    group.bench_function("limit", |b| {
+        b.iter(|| black_box(memchr::memchr_iter(b'\n', black_box(&stream)).count()))
+    });
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(60)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = parse_group, write_group, stream_group
+}
+criterion_main!(benches);
