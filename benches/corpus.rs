@@ -155,7 +155,7 @@ pub fn stream(size: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(size + 1024);
     while out.len() < size {
         match rng.below(8) {
-            0 | 1 | 2 => out.extend_from_slice(&line(&mut rng).0),
+            0..=2 => out.extend_from_slice(&line(&mut rng).0),
             3 => {
                 let body = format!(
                     "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n{}",
