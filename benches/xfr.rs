@@ -15,7 +15,7 @@ use msnp_xfr::{
     Decoder, DecoderConfig, Direction, Event, Step, Version, Xfr, parse, parse_lenient,
 };
 
-#[path = "corpus.rs"]
+#[path = "support/corpus.rs"]
 mod corpus;
 
 const LINES: usize = 1000;

@@ -10,7 +10,7 @@ use msnp_xfr::{
     parse_lenient, parse_with,
 };
 
-#[path = "../benches/corpus.rs"]
+#[path = "../benches/support/corpus.rs"]
 mod corpus;
 
 struct Counting;

@@ -13,7 +13,7 @@ impl Lcg {
         Lcg(seed)
     }
 
-    pub fn next(&mut self) -> u32 {
+    pub fn next_u32(&mut self) -> u32 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
@@ -22,7 +22,7 @@ impl Lcg {
     }
 
     pub fn below(&mut self, n: u32) -> u32 {
-        self.next() % n
+        self.next_u32() % n
     }
 
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -62,13 +62,13 @@ fn cookie(rng: &mut Lcg) -> String {
         0 => format!(
             "{}.{}.{}",
             rng.below(99_999_999),
-            rng.next(),
+            rng.next_u32(),
             rng.below(99_999)
         ),
-        1 => format!("{}.{}", rng.next(), rng.below(99_999)),
+        1 => format!("{}.{}", rng.next_u32(), rng.below(99_999)),
         2 => format!(
             "{:020x}",
-            u128::from(rng.next()) << 48 | u128::from(rng.next())
+            u128::from(rng.next_u32()) << 48 | u128::from(rng.next_u32())
         ),
         3 => (0..25)
             .map(|_| char::from(ALNUM[rng.below(ALNUM.len() as u32) as usize]))
@@ -82,7 +82,7 @@ fn trid(rng: &mut Lcg) -> u32 {
         0 => 0,
         1 => rng.below(100),
         2 => rng.below(100_000),
-        _ => rng.next(),
+        _ => rng.next_u32(),
     }
 }
 
