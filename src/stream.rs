@@ -193,16 +193,19 @@ impl Decoder {
             let from = self.scanned.min(rest.len());
             let Some(lf) = self.find_line_end(rest, from) else {
                 if self.discarding {
-                    self.scanned = 0;
+                    // Keep a final CR: with the LF of the next chunk it may end the line.
+                    let keep = usize::from(rest.last() == Some(&b'\r'));
+                    self.scanned = keep;
                     return Frame::NeedMore {
-                        consumed: buf.len(),
+                        consumed: buf.len() - keep,
                     };
                 }
                 if rest.len() >= self.config.max_line {
                     self.discarding = true;
-                    self.scanned = 0;
+                    let keep = usize::from(rest.last() == Some(&b'\r'));
+                    self.scanned = keep;
                     return Frame::TooLong {
-                        consumed: buf.len(),
+                        consumed: buf.len() - keep,
                     };
                 }
                 self.scanned = rest.len();
@@ -235,7 +238,7 @@ impl Decoder {
         loop {
             let lf = at + rest[at..].iter().position(|&b| b == b'\n')?;
             let crlf = lf > 0 && rest[lf - 1] == b'\r';
-            if crlf || self.config.mode == Mode::Lenient || self.discarding {
+            if crlf || self.config.mode == Mode::Lenient {
                 return Some(lf);
             }
             at = lf + 1;

@@ -437,3 +437,77 @@ fn unknown_direction_uses_only_payloads_of_both_directions() {
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1].text, b"XFR 0 NS 0");
 }
+
+/// Regressions from the `stream` fuzz target: an over-long line being skipped must end where
+/// the mode says lines end (strict: CRLF only, even split across chunks), or chunking changes
+/// the events.
+#[test]
+fn regression_skipped_long_line_ends_like_any_line() {
+    let strict = DecoderConfig {
+        mode: Mode::Strict,
+        max_line: 16,
+        ..DecoderConfig::new(Direction::ServerToClient)
+    };
+    let stream = b"AAAAAAAAAAAAAAAAAAAA\nBBBB\r\nXFR 0 NS 0\r\n";
+    let whole = run(&mut Decoder::new(strict), &[stream]);
+    assert_eq!(whole.len(), 2, "{whole:?}");
+    for size in 1..stream.len() {
+        let chunks: Vec<&[u8]> = stream.chunks(size).collect();
+        assert_eq!(
+            run(&mut Decoder::new(strict), &chunks),
+            whole,
+            "chunks of {size}"
+        );
+    }
+    let stream = b"AAAAAAAAAAAAAAAAAAAAAAAAA\r\nXFR 0 NS 0\r\n";
+    let whole = run(&mut Decoder::new(strict), &[stream]);
+    assert_eq!(whole.len(), 2, "{whole:?}");
+    let (a, b) = stream.split_at(26); // between CR and LF
+    assert_eq!(run(&mut Decoder::new(strict), &[a, b]), whole);
+    // The crash input itself (base64 of the fuzzer's artifact).
+    let crash = decode_base64(
+        "LgEDVkVSIDEgTVNOUDggQ1ZSMA0KTVNHIEhvdG1haWwgSG90bWFpbCAzMQ0KWEZSIDUgU0IgMS4xLjEuMToxIENLSSB0cmFwDQoNClhGUiAxMCBTQiAyMDcuNDYuMTA4LjM3OjE4ClhGUiAxMiBOUyAyMDcuNDYuMTA2LjE0NToxODYzIDAgMjA3LjQ2LjEwNC4yMMUxODYzDQpYRlIgMyBDT04wMjMNCjx4bWw+WEZSClhGUi4xMFNCIDEuMQ0K",
+    );
+    let [config, cut_a, cut_b, stream @ ..] = &crash[..] else {
+        panic!()
+    };
+    let decoder_config = DecoderConfig {
+        mode: if config & 2 == 0 {
+            Mode::Lenient
+        } else {
+            Mode::Strict
+        },
+        max_line: if config & 4 == 0 {
+            4096
+        } else {
+            16 + usize::from(config >> 3)
+        },
+        ..DecoderConfig::new(Direction::ServerToClient)
+    };
+    let whole = run(&mut Decoder::new(decoder_config), &[stream]);
+    let mut chunks = Vec::new();
+    let mut rest = stream;
+    for size in [usize::from(*cut_a).max(1), usize::from(*cut_b).max(1)]
+        .iter()
+        .cycle()
+    {
+        if rest.is_empty() {
+            break;
+        }
+        let (a, b) = rest.split_at((*size).min(rest.len()));
+        chunks.push(a);
+        rest = b;
+    }
+    assert_eq!(run(&mut Decoder::new(decoder_config), &chunks), whole);
+}
+
+fn decode_base64(text: &str) -> Vec<u8> {
+    let mut buf = vec![0u8; text.len()];
+    let n = msnp_xfr::HopBlob::new(text)
+        .unwrap()
+        .decode(&mut buf)
+        .unwrap()
+        .len();
+    buf.truncate(n);
+    buf
+}
