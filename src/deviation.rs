@@ -54,6 +54,17 @@ impl Deviation {
         }
     }
 
+    /// The deviation with this [`name`](Deviation::name).
+    ///
+    /// ```
+    /// use msnp_xfr::Deviation;
+    /// assert_eq!(Deviation::from_name("bare-lf"), Some(Deviation::BareLineFeed));
+    /// assert_eq!(Deviation::from_name("bogus"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Deviation> {
+        Deviation::ALL.into_iter().find(|d| d.name() == name)
+    }
+
     /// Whether this is only a note about a line the strict grammar accepts
     /// ([`SwitchboardInMsnp21`](Deviation::SwitchboardInMsnp21)).
     pub const fn is_advisory(self) -> bool {

@@ -50,6 +50,8 @@ mod command;
 mod deviation;
 mod error;
 mod rules;
+#[cfg(feature = "serde")]
+pub mod serde_impls;
 mod session;
 mod stream;
 mod syntax;

@@ -207,6 +207,8 @@ impl HopBlob<'_> {
 
 /// A transaction id: the decimal number a reply shares with its request (0 when the server
 /// starts the exchange). Any `u32` is valid.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct TrId(pub u32);
@@ -283,6 +285,7 @@ impl fmt::Display for Port {
 /// let b: Address = "m1.example.org:1864".parse().unwrap();
 /// assert_eq!(b.port.map(Port::get), Some(1864));
 /// ```
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Address<'a> {
@@ -347,12 +350,15 @@ impl fmt::Display for Address<'_> {
 }
 
 /// Which kind of server an XFR names: field 2, `NS` or `SB`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServerType {
     /// `NS`: a Notification Server.
+    #[cfg_attr(feature = "serde", serde(rename = "NS"))]
     Ns,
     /// `SB`: a Switchboard (chat session) server.
+    #[cfg_attr(feature = "serde", serde(rename = "SB"))]
     Sb,
 }
 
@@ -373,6 +379,7 @@ impl fmt::Display for ServerType {
 }
 
 /// The client's request, `XFR TrID SB` or `XFR TrID NS`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Request {
@@ -383,6 +390,7 @@ pub struct Request {
 }
 
 /// A referral to a Notification Server: `XFR TrID NS addr:port …`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NsReferral<'a> {
@@ -395,6 +403,8 @@ pub struct NsReferral<'a> {
 }
 
 /// The fields after the address of an NS referral, one variant per documented shape.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -406,6 +416,7 @@ pub enum NsForm<'a> {
     /// MSNP7–MSNP12: `0` and the server the client is on now.
     Current(Address<'a>),
     /// MSNP13–MSNP20: the constants `U D`.
+    #[cfg_attr(feature = "serde", serde(rename = "ud"))]
     UD,
     /// MSNP21: `U D` and the hop blob.
     Hop(HopBlob<'a>),
@@ -414,15 +425,19 @@ pub enum NsForm<'a> {
 }
 
 /// How the client authenticates to the Switchboard (SB field 4 and 5).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Auth<'a> {
     /// `CKI cookie`: the usual cookie, presented to the Switchboard.
+    #[cfg_attr(feature = "serde", serde(rename = "CKI"))]
     Cki(Token<'a>),
     /// `CTP`, no parameter (MSNP2–MSNP11).
+    #[cfg_attr(feature = "serde", serde(rename = "CTP"))]
     Ctp,
     /// `MD5 salt` (MSNP2–MSNP11).
+    #[cfg_attr(feature = "serde", serde(rename = "MD5"))]
     Md5(Token<'a>),
 }
 
@@ -446,6 +461,8 @@ impl Auth<'_> {
 }
 
 /// The fields after the auth parameter of an SB referral.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -461,6 +478,7 @@ pub enum SbForm {
 }
 
 /// A referral to a Switchboard: `XFR TrID SB addr:port auth …`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SbReferral<'a> {
@@ -491,6 +509,8 @@ pub struct SbReferral<'a> {
 /// assert_eq!(sb.auth.param().unwrap().as_str(), "17262740.1050826919.32308");
 /// assert_eq!(sb.form, SbForm::Classic);
 /// ```
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "kebab-case"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -502,6 +522,7 @@ pub enum Xfr<'a> {
     /// A referral to a Switchboard.
     Sb(SbReferral<'a>),
     /// `XFR 0 NS 0`: forget the server type and restart login on this server from `VER`.
+    #[cfg_attr(feature = "serde", serde(rename = "reset"))]
     SoftReset,
 }
 
