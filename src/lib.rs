@@ -2,42 +2,130 @@
 //!
 //! A zero-copy, sans-I/O codec for the MSN Messenger protocol's `XFR` command, MSNP2 through
 //! MSNP21: read a line into a typed [`Xfr`], strictly or leniently, ask which protocol versions
-//! allow it, and write it back for a version.
+//! allow it, write it back for a version, and find XFRs in captured traffic.
+//!
+//! ## Parse a line
+//!
+//! [`parse`] reads one line with the documented grammar of the negotiated [`Version`]. Fields
+//! borrow from the input; the error names the field and the byte offset.
 //!
 //! ```
-//! use msnp_xfr::{parse, parse_lenient, Deviation, Version, Xfr};
+//! use msnp_xfr::{parse, Error, Field, Version, Xfr};
 //!
-//! // Strict: exactly the documented grammar of the negotiated version.
-//! let line = b"XFR 10 SB 207.46.108.37:1863 CKI 17262740.1050826919.32308\r\n";
-//! let xfr = parse(line, Version::MSNP8)?;
+//! let xfr = parse(b"XFR 10 SB 207.46.108.37:1863 CKI 17262740.1050826919.32308\r\n", Version::MSNP8)?;
 //! let Xfr::Sb(sb) = &xfr else { unreachable!() };
+//! assert_eq!(sb.server.host.as_str(), "207.46.108.37");
 //! assert_eq!(sb.server.port_or_default().get(), 1863);
-//! assert_eq!(xfr.legal_versions().to_string(), "MSNP2–MSNP12");
 //!
-//! // Write it back for a version (refused where that version's grammar cannot say it).
-//! let mut out = Vec::new();
-//! xfr.write_to(Version::MSNP8, &mut out)?;
-//! assert_eq!(out, line);
-//! assert!(xfr.write_to(Version::MSNP13, &mut out).is_err());
-//!
-//! // Lenient: what real servers sent, with a report of what was off.
-//! let p = parse_lenient(b"XFR 2 NS 64.4.12.133 0\n", Version::MSNP3)?;
-//! assert!(p.deviations.contains(Deviation::MissingPort));
+//! let err = parse(b"XFR 10 SB 207.46.108.37:0 CKI 1.2", Version::MSNP8).unwrap_err();
+//! assert!(matches!(err, Error::OutOfRange { field: Field::Port, offset: 24, .. }));
 //! # Ok::<(), msnp_xfr::Error>(())
 //! ```
 //!
-//! Where things live: [`syntax`](crate::parse) reads lines, `rules` holds the version rules (the
-//! one place that says which shape is legal when), `write` writes, and the value types
-//! ([`Xfr`] and its fields) check their own invariants so that every value can be written.
+//! ## Parse leniently and read the deviations
 //!
-//! Features: `std` (default) adds `std::error::Error`; `alloc` (in `std`) adds
-//! [`Xfr::into_owned`] and [`Xfr::write_to`]. Without them the crate is `no_std`: parsing,
-//! version rules, `Display` and [`Xfr::write_into`] a caller's buffer.
+//! Real servers sent lines the documentation does not allow. [`parse_lenient`] takes them and
+//! says what was off; lines missing fields or carrying garbage are still errors.
+//!
+//! ```
+//! use msnp_xfr::{parse_lenient, Deviation, Version};
+//!
+//! let p = parse_lenient(b"XFR 2 NS 64.4.12.133  0\n", Version::MSNP3)?;
+//! assert_eq!(
+//!     p.deviations.iter().collect::<Vec<_>>(),
+//!     [Deviation::ExtraWhitespace, Deviation::BareLineFeed, Deviation::MissingPort]
+//! );
+//! # Ok::<(), msnp_xfr::Error>(())
+//! ```
+//!
+//! ## Ask which versions a line belongs to
+//!
+//! The version rules live in one place; [`Xfr::legal_versions`] asks them.
+//!
+//! ```
+//! use msnp_xfr::{parse_with, Mode};
+//!
+//! let p = parse_with(b"XFR 5 NS 10.0.0.5:1863 0 10.0.0.1:1863", Mode::Strict, None)?;
+//! assert_eq!(p.xfr.legal_versions().to_string(), "MSNP7–MSNP12");
+//! # Ok::<(), msnp_xfr::Error>(())
+//! ```
+//!
+//! ## Write for a version
+//!
+//! [`Xfr::write_to`] writes the canonical line and refuses what the version cannot say;
+//! `Display` writes any value in its own shape.
+//!
+//! ```
+//! use msnp_xfr::{parse, Version};
+//!
+//! let line = b"XFR 6 NS 207.46.106.118:1863 U D\r\n";
+//! let xfr = parse(line, Version::MSNP15)?;
+//! let mut out = Vec::new();
+//! xfr.write_to(Version::MSNP15, &mut out)?;
+//! assert_eq!(out, line);
+//! assert!(xfr.write_to(Version::MSNP21, &mut out).is_err(), "MSNP21 needs the hop blob");
+//! # Ok::<(), msnp_xfr::Error>(())
+//! ```
+//!
+//! ## Decode a stream
+//!
+//! [`Decoder`] frames one direction of a connection, skips payloads, and hands out [`Event`]s.
+//!
+//! ```
+//! use msnp_xfr::{Decoder, DecoderConfig, Direction, Event, Step};
+//!
+//! let mut decoder = Decoder::new(DecoderConfig::new(Direction::ServerToClient));
+//! let bytes = b"MSG Hotmail Hotmail 4\r\nbodyXFR 0 NS 0\r\n";
+//! let Step::Event { consumed, .. } = decoder.decode(bytes) else { panic!() };
+//! let Step::Event { event: Event::Xfr { result, .. }, .. } = decoder.decode(&bytes[consumed..]) else {
+//!     panic!()
+//! };
+//! assert_eq!(result?.xfr.to_string(), "XFR 0 NS 0");
+//! # Ok::<(), msnp_xfr::Error>(())
+//! ```
+//!
+//! ## Follow a session
+//!
+//! [`Session`] learns the version from `VER`, matches replies and numeric errors to pending
+//! requests, and forgets the version on referrals; [`Transcript`] reads text logs.
+//!
+//! ```
+//! use msnp_xfr::{Mode, Observation, Session, Transcript, Version};
+//!
+//! let log = b"C: VER 1 MSNP13 CVR0\nS: VER 1 MSNP13 CVR0\nC: XFR 2 SB\nS: 913 2\n";
+//! let mut session = Session::new(Mode::Lenient);
+//! let mut errors = 0;
+//! for line in Transcript::new(log) {
+//!     if let Observation::XfrErrorReply { reply, version, .. } = session.observe(line.direction, line.text) {
+//!         assert_eq!((reply.code.0, version), (913, Some(Version::MSNP13)));
+//!         errors += 1;
+//!     }
+//! }
+//! assert_eq!(errors, 1);
+//! ```
+//!
+//! ## Where things live
+//!
+//! `syntax` reads lines ([`parse`], [`parse_lenient`], [`parse_with`]); `rules` holds the version
+//! rules; `write` writes; `value` has [`Xfr`] and its field types, which check their own
+//! invariants so that every value can be written; `stream`, `session` and `transcript` handle
+//! captured traffic. nom is used inside and never appears in the API.
+//!
+//! ## Features
+//!
+//! - `std` (default): `std::error::Error` for [`Error`]; implies `alloc`.
+//! - `alloc`: [`Xfr::into_owned`], [`Xfr::write_to`], [`HopBlob::encode`].
+//! - `serde`: `Serialize` for every value, `Deserialize` for owned values
+//!   (shape documented in `serde_impls`).
+//! - `arbitrary`: `Arbitrary` for every value type, generating valid values only.
+//!
+//! Without default features the crate is `#![no_std]` with no allocator: parsing, version
+//! rules, the decoder, `Display`, and [`Xfr::write_into`] a caller's buffer.
 
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;

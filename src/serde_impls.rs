@@ -14,7 +14,7 @@
 //! | [`Auth`](crate::Auth) | `{"CKI": "cookie"}`, `"CTP"`, `{"MD5": "salt"}` |
 //! | [`NsForm`](crate::NsForm) | `"bare"`, `"zero"`, `{"current": address}`, `"ud"`, `{"hop": "…"}`, `{"gateway": "…"}` |
 //! | [`SbForm`](crate::SbForm) | `"classic"`, `"domain"`, `{"direct": true}` |
-//! | [`Xfr`] | an object tagged by `"kind"`: `{"kind": "request", "trid": 1, "server": "SB"}`, `{"kind": "reset"}`, `{"kind": "ns", "trid", "server": address, "form"}`, `{"kind": "sb", "trid", "server": address, "auth", "form"}` |
+//! | [`Xfr`](crate::Xfr) | an object tagged by `"kind"`: `{"kind": "request", "trid": 1, "server": "SB"}`, `{"kind": "reset"}`, `{"kind": "ns", "trid", "server": address, "form"}`, `{"kind": "sb", "trid", "server": address, "auth", "form"}` |
 //! | [`Deviation`] | its short name, `"missing-port"` |
 //! | [`Deviations`] | an array of names |
 //!
