@@ -136,10 +136,9 @@ fn stream_group(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(stream.len() as u64));
     group.bench_function("decoder", |b| {
         b.iter(|| {
-            let mut decoder = Decoder::new(DecoderConfig {
-                version: Some(Version::MSNP15),
-                ..DecoderConfig::new(Direction::ServerToClient)
-            });
+            let mut decoder = Decoder::new(
+                DecoderConfig::new(Direction::ServerToClient).version(Some(Version::MSNP15)),
+            );
             let mut rest = &stream[..];
             let mut xfrs = 0usize;
             while let Step::Event { event, consumed } = decoder.decode(rest) {

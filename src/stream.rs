@@ -15,7 +15,18 @@ use crate::version::Version;
 pub const DEFAULT_MAX_LINE: usize = 4096;
 
 /// How a [`Decoder`] reads its stream.
+///
+/// ```
+/// use msnp_xfr::{DecoderConfig, Direction, Mode, Version};
+///
+/// let config = DecoderConfig::new(Direction::ServerToClient)
+///     .mode(Mode::Strict)
+///     .version(Some(Version::MSNP15))
+///     .max_line(1024);
+/// assert_eq!(config.max_line, 1024);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DecoderConfig {
     /// Strict or lenient XFR parsing. In strict mode only CRLF ends a line: an LF alone is
     /// part of the line, which then fails to parse if it is an XFR.
@@ -38,6 +49,30 @@ impl DecoderConfig {
             max_line: DEFAULT_MAX_LINE,
             payloads: PayloadCommands::for_direction(direction),
         }
+    }
+
+    /// With XFR lines read in `mode`.
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// With XFR lines judged against `version` (`None`: every version).
+    pub fn version(mut self, version: Option<Version>) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// With lines of at most `max_line` bytes, line end included.
+    pub fn max_line(mut self, max_line: usize) -> Self {
+        self.max_line = max_line;
+        self
+    }
+
+    /// With `payloads` as the table of payload commands.
+    pub fn payloads(mut self, payloads: PayloadCommands) -> Self {
+        self.payloads = payloads;
+        self
     }
 }
 

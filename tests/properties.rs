@@ -199,7 +199,7 @@ proptest! {
             }
             stream.extend_from_slice(format!("{x}\r\n").as_bytes());
         }
-        let config = DecoderConfig { mode, max_line: 128, ..DecoderConfig::new(Direction::ServerToClient) };
+        let config = DecoderConfig::new(Direction::ServerToClient).mode(mode).max_line(128);
         let whole = events(Decoder::new(config), &[&stream]);
         let mut chunks = Vec::new();
         let mut rest = &stream[..];

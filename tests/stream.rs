@@ -32,10 +32,7 @@ fn run(decoder: &mut Decoder, chunks: &[&[u8]]) -> Vec<String> {
 }
 
 fn server_decoder() -> Decoder {
-    Decoder::new(DecoderConfig {
-        version: Some(Version::MSNP8),
-        ..DecoderConfig::new(Direction::ServerToClient)
-    })
+    Decoder::new(DecoderConfig::new(Direction::ServerToClient).version(Some(Version::MSNP8)))
 }
 
 const SERVER_STREAM: &[u8] = b"VER 1 MSNP8 CVR0\r\n\
@@ -101,10 +98,8 @@ fn payload_tables_follow_direction_and_can_be_replaced() {
     assert!(events[1].contains("verb: \"0123456789abcdef0123456789abcdefXFR\""));
 
     // A caller's own table.
-    let config = DecoderConfig {
-        payloads: PayloadCommands::empty().with("ZZZ").unwrap(),
-        ..DecoderConfig::new(Direction::ServerToClient)
-    };
+    let config = DecoderConfig::new(Direction::ServerToClient)
+        .payloads(PayloadCommands::empty().with("ZZZ").unwrap());
     let events = run(
         &mut Decoder::new(config),
         &[b"ZZZ 1 3\r\nabcXFR 0 NS 0\r\n"],
@@ -139,10 +134,7 @@ fn msnp24_con_payload_is_skipped_and_reported_unsupported() {
 
 #[test]
 fn long_lines_are_refused_and_skipped_without_buffering() {
-    let config = DecoderConfig {
-        max_line: 64,
-        ..DecoderConfig::new(Direction::ServerToClient)
-    };
+    let config = DecoderConfig::new(Direction::ServerToClient).max_line(64);
     let mut long = vec![b'A'; 1000];
     long.extend_from_slice(b"\r\nXFR 0 NS 0\r\n");
     let whole = run(&mut Decoder::new(config), &[&long]);
@@ -195,10 +187,7 @@ fn lf_only_lines_in_lenient_and_strict_mode() {
     assert_eq!(lenient.len(), 2);
     assert!(lenient[0].contains("BareLineFeed"));
     // Strict: only CRLF ends a line, so the first LF is inside a line that then fails to parse.
-    let config = DecoderConfig {
-        mode: Mode::Strict,
-        ..DecoderConfig::new(Direction::ClientToServer)
-    };
+    let config = DecoderConfig::new(Direction::ClientToServer).mode(Mode::Strict);
     let strict = run(&mut Decoder::new(config), &[stream]);
     assert_eq!(strict.len(), 1);
     assert!(strict[0].contains("LineEnd { offset: 8 }"), "{strict:?}");
@@ -208,10 +197,7 @@ fn lf_only_lines_in_lenient_and_strict_mode() {
 fn feeding_byte_by_byte_is_linear() {
     // A 300 kB line fed one byte at a time: re-scanning from the start after each byte would
     // take ~4.5e10 steps; remembering how far was scanned takes 3e5.
-    let config = DecoderConfig {
-        max_line: 1 << 20,
-        ..DecoderConfig::new(Direction::ServerToClient)
-    };
+    let config = DecoderConfig::new(Direction::ServerToClient).max_line(1 << 20);
     let mut decoder = Decoder::new(config);
     let mut line = vec![b'x'; 300_000];
     line.extend_from_slice(b"\r\n");
@@ -443,11 +429,9 @@ fn unknown_direction_uses_only_payloads_of_both_directions() {
 /// the events.
 #[test]
 fn regression_skipped_long_line_ends_like_any_line() {
-    let strict = DecoderConfig {
-        mode: Mode::Strict,
-        max_line: 16,
-        ..DecoderConfig::new(Direction::ServerToClient)
-    };
+    let strict = DecoderConfig::new(Direction::ServerToClient)
+        .mode(Mode::Strict)
+        .max_line(16);
     let stream = b"AAAAAAAAAAAAAAAAAAAA\nBBBB\r\nXFR 0 NS 0\r\n";
     let whole = run(&mut Decoder::new(strict), &[stream]);
     assert_eq!(whole.len(), 2, "{whole:?}");
@@ -471,19 +455,17 @@ fn regression_skipped_long_line_ends_like_any_line() {
     let [config, cut_a, cut_b, stream @ ..] = &crash[..] else {
         panic!()
     };
-    let decoder_config = DecoderConfig {
-        mode: if config & 2 == 0 {
+    let decoder_config = DecoderConfig::new(Direction::ServerToClient)
+        .mode(if config & 2 == 0 {
             Mode::Lenient
         } else {
             Mode::Strict
-        },
-        max_line: if config & 4 == 0 {
+        })
+        .max_line(if config & 4 == 0 {
             4096
         } else {
             16 + usize::from(config >> 3)
-        },
-        ..DecoderConfig::new(Direction::ServerToClient)
-    };
+        });
     let whole = run(&mut Decoder::new(decoder_config), &[stream]);
     let mut chunks = Vec::new();
     let mut rest = stream;

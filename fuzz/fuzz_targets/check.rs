@@ -6,11 +6,23 @@ use msnp_xfr::{Mode, Version, Xfr, parse, parse_lenient, parse_with};
 /// `line` was read as `xfr` strictly in `version`: writing it gives the line back byte for byte
 /// (with CRLF), and reading that gives the value back.
 pub fn strict_roundtrip(line: &[u8], version: Version, xfr: &Xfr<'_>) {
-    assert!(xfr.legal_versions().contains(version), "{xfr} read strictly in {version}");
+    assert!(
+        xfr.legal_versions().contains(version),
+        "{xfr} read strictly in {version}"
+    );
     let mut out = Vec::new();
-    xfr.write_to(version, &mut out).expect("a strictly read value is writable");
-    let expected_len = if line.ends_with(b"\r\n") { line.len() } else { line.len() + 2 };
-    assert_eq!(&out[..out.len() - 2], &line[..expected_len - 2], "write-back differs");
+    xfr.write_to(version, &mut out)
+        .expect("a strictly read value is writable");
+    let expected_len = if line.ends_with(b"\r\n") {
+        line.len()
+    } else {
+        line.len() + 2
+    };
+    assert_eq!(
+        &out[..out.len() - 2],
+        &line[..expected_len - 2],
+        "write-back differs"
+    );
     assert_eq!(&parse(&out, version).expect("written line parses"), xfr);
 }
 
@@ -30,7 +42,11 @@ pub fn every_way(line: &[u8]) {
         if let Ok(p) = parse_lenient(line, version) {
             lenient_roundtrip(version, &p.xfr);
             if p.deviations.is_strict() {
-                assert_eq!(parse(line, version).as_ref(), Ok(&p.xfr), "strict disagrees");
+                assert_eq!(
+                    parse(line, version).as_ref(),
+                    Ok(&p.xfr),
+                    "strict disagrees"
+                );
             }
         }
     }

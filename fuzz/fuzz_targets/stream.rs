@@ -33,12 +33,22 @@ fuzz_target!(|data: &[u8]| {
     let [config, cut_a, cut_b, stream @ ..] = data else {
         return;
     };
-    let direction = if config & 1 == 0 { Direction::ServerToClient } else { Direction::ClientToServer };
-    let decoder_config = DecoderConfig {
-        mode: if config & 2 == 0 { Mode::Lenient } else { Mode::Strict },
-        max_line: if config & 4 == 0 { 4096 } else { 16 + usize::from(config >> 3) },
-        ..DecoderConfig::new(direction)
+    let direction = if config & 1 == 0 {
+        Direction::ServerToClient
+    } else {
+        Direction::ClientToServer
     };
+    let decoder_config = DecoderConfig::new(direction)
+        .mode(if config & 2 == 0 {
+            Mode::Lenient
+        } else {
+            Mode::Strict
+        })
+        .max_line(if config & 4 == 0 {
+            4096
+        } else {
+            16 + usize::from(config >> 3)
+        });
     let whole = events(Decoder::new(decoder_config), &[stream]);
     let sizes = [usize::from(*cut_a).max(1), usize::from(*cut_b).max(1)];
     let mut chunks = Vec::new();

@@ -15,8 +15,11 @@ fuzz_target!(|data: &[u8]| {
         for line in Transcript::new(data) {
             assert!(line.number > last);
             last = line.number;
-            if let Observation::Xfr { version: Some(version), result: Ok(p), .. } =
-                session.observe(line.direction, line.text)
+            if let Observation::Xfr {
+                version: Some(version),
+                result: Ok(p),
+                ..
+            } = session.observe(line.direction, line.text)
             {
                 match mode {
                     Mode::Strict => check::strict_roundtrip(line.text, version, &p.xfr),
