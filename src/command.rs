@@ -52,7 +52,17 @@ pub const MAX_PAYLOAD_COMMANDS: usize = 32;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PayloadCommands {
     verbs: [[u8; 3]; MAX_PAYLOAD_COMMANDS],
+    /// Each verb's three bytes in a `u32`, so a lookup is a few integer compares.
+    keys: [u32; MAX_PAYLOAD_COMMANDS],
     len: usize,
+}
+
+/// A three-byte verb as a lookup key.
+fn key(verb: &[u8]) -> Option<u32> {
+    match *verb {
+        [a, b, c] => Some(u32::from_le_bytes([a, b, c, 0])),
+        _ => None,
+    }
 }
 
 const SERVER_PAYLOADS: &[&str] = &[
@@ -67,6 +77,7 @@ impl PayloadCommands {
     pub const fn empty() -> Self {
         PayloadCommands {
             verbs: [[0; 3]; MAX_PAYLOAD_COMMANDS],
+            keys: [0; MAX_PAYLOAD_COMMANDS],
             len: 0,
         }
     }
@@ -105,8 +116,10 @@ impl PayloadCommands {
         if !verb.iter().all(u8::is_ascii_uppercase) {
             return None;
         }
-        if !self.contains_bytes(&verb) {
+        let key = key(&verb)?;
+        if !self.keys[..self.len].contains(&key) {
             *self.verbs.get_mut(self.len)? = verb;
+            *self.keys.get_mut(self.len)? = key;
             self.len += 1;
         }
         Some(self)
@@ -114,11 +127,12 @@ impl PayloadCommands {
 
     /// The table without `verb`.
     pub fn without(mut self, verb: &str) -> Self {
-        if let Some(i) = self.verbs[..self.len]
-            .iter()
-            .position(|v| v == verb.as_bytes())
-        {
+        let Some(key) = key(verb.as_bytes()) else {
+            return self;
+        };
+        if let Some(i) = self.keys[..self.len].iter().position(|&v| v == key) {
             self.verbs.copy_within(i + 1..self.len, i);
+            self.keys.copy_within(i + 1..self.len, i);
             self.len -= 1;
         }
         self
@@ -130,7 +144,7 @@ impl PayloadCommands {
     }
 
     pub(crate) fn contains_bytes(&self, verb: &[u8]) -> bool {
-        self.verbs[..self.len].iter().any(|v| v == verb)
+        key(verb).is_some_and(|key| self.keys[..self.len].contains(&key))
     }
 
     /// The verbs in the table.
@@ -228,12 +242,19 @@ pub(crate) enum LineClass<'a> {
     Blank,
 }
 
-/// The fields of a line, split on runs of spaces and tabs, line end removed.
-fn fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
+/// A line without its line end.
+fn body(line: &[u8]) -> &[u8] {
     let body = line.strip_suffix(b"\n").unwrap_or(line);
-    let body = body.strip_suffix(b"\r").unwrap_or(body);
-    body.split(|&b| b == b' ' || b == b'\t')
-        .filter(|f| !f.is_empty())
+    body.strip_suffix(b"\r").unwrap_or(body)
+}
+
+fn is_blank(b: &u8) -> bool {
+    *b == b' ' || *b == b'\t'
+}
+
+/// The fields of a line, split on runs of spaces and tabs, line end removed.
+fn fields(line: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
+    body(line).split(is_blank).filter(|f| !f.is_empty())
 }
 
 /// A decimal number without sign (leading zeros allowed: this is classification, not parsing).
@@ -275,47 +296,42 @@ pub(crate) fn classify(line: &[u8]) -> LineClass<'_> {
     }
 }
 
-/// The payload length that follows `line`, if its command carries one: the command is in
-/// `payloads` (or is MSNP24's `XFR TrID CON length`) and its last field is a number.
-pub(crate) fn payload_len(line: &[u8], payloads: &PayloadCommands) -> Option<usize> {
-    let mut f = fields(line);
-    let verb = f.next()?;
-    let carries = if verb == b"XFR" {
-        f.nth(1) == Some(b"CON")
-    } else {
-        payloads.contains_bytes(verb)
+/// The payload length that follows `line`, if its command carries one: the command (`class`,
+/// from [`classify`]) is in `payloads` or is MSNP24's `XFR TrID CON length`, and its last field
+/// is a number.
+pub(crate) fn payload_len(
+    line: &[u8],
+    class: &LineClass<'_>,
+    payloads: &PayloadCommands,
+) -> Option<usize> {
+    let carries = match class {
+        LineClass::Xfr => fields(line).nth(2) == Some(b"CON"),
+        LineClass::Command(verb) => payloads.contains_bytes(verb.as_bytes()),
+        LineClass::Reply(_) | LineClass::Blank => false,
     };
     if !carries {
         return None;
     }
-    let last = fields(line).last()?;
-    if last.as_ptr() == verb.as_ptr() {
-        return None;
-    }
+    // From the end: a long line is not walked twice. The verb itself is no length.
+    let mut f = fields(line);
+    let last = f.next_back()?;
+    f.next()?;
     number(last).and_then(|n| usize::try_from(n).ok())
 }
 
-/// The versions a `VER` line names, and the first of them (the server's choice, in a reply).
-/// `VER 1 0` (no version) and versions outside MSNP2–MSNP21 give `None` as the first.
-pub(crate) fn ver_versions(line: &[u8]) -> Option<(Option<Version>, bool)> {
+/// The first version a `VER` line names (the server's choice, in a reply): `Some(None)` for
+/// `VER 1 0` (no version) or a version outside MSNP2–MSNP21; `None` if this is no `VER` line.
+pub(crate) fn ver_choice(line: &[u8]) -> Option<Option<Version>> {
     let mut f = fields(line);
     if f.next()? != b"VER" {
         return None;
     }
     f.next()?; // TrID
-    let mut first = None;
-    let mut any = false;
-    for field in f {
-        if let Some(n) = field.strip_prefix(b"MSNP") {
-            any = true;
-            if first.is_none() {
-                first = Some(
-                    number(n)
-                        .and_then(|n| u8::try_from(n).ok())
-                        .and_then(Version::new),
-                );
-            }
-        }
-    }
-    Some((first.flatten(), any))
+    let first = f.find_map(|field| field.strip_prefix(b"MSNP"));
+    Some(
+        first
+            .and_then(number)
+            .and_then(|n| u8::try_from(n).ok())
+            .and_then(Version::new),
+    )
 }

@@ -113,8 +113,8 @@ impl Session {
                 }
             }
             LineClass::Command("VER") if direction != Some(Direction::ClientToServer) => {
-                match command::ver_versions(line) {
-                    Some((chosen, _)) if self.fixed.is_none() => {
+                match command::ver_choice(line) {
+                    Some(chosen) if self.fixed.is_none() => {
                         self.version = chosen;
                         Observation::Version(chosen)
                     }

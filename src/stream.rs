@@ -195,9 +195,10 @@ impl Decoder {
             Frame::Line {
                 line,
                 consumed,
+                class,
                 payload,
             } => Step::Event {
-                event: self.event(line, payload),
+                event: self.event(line, class, payload),
                 consumed,
             },
             Frame::TooLong { consumed } => Step::Event {
@@ -256,11 +257,13 @@ impl Decoder {
             if line.len() > self.config.max_line {
                 return Frame::TooLong { consumed };
             }
-            let payload = command::payload_len(line, &self.config.payloads);
+            let class = command::classify(line);
+            let payload = command::payload_len(line, &class, &self.config.payloads);
             self.skip = payload.unwrap_or(0);
             return Frame::Line {
                 line,
                 consumed,
+                class,
                 payload,
             };
         }
@@ -271,7 +274,7 @@ impl Decoder {
     fn find_line_end(&self, rest: &[u8], from: usize) -> Option<usize> {
         let mut at = from;
         loop {
-            let lf = at + rest[at..].iter().position(|&b| b == b'\n')?;
+            let lf = at + memchr::memchr(b'\n', &rest[at..])?;
             let crlf = lf > 0 && rest[lf - 1] == b'\r';
             if crlf || self.config.mode == Mode::Lenient {
                 return Some(lf);
@@ -280,8 +283,8 @@ impl Decoder {
         }
     }
 
-    fn event<'a>(&self, line: &'a [u8], payload: Option<usize>) -> Event<'a> {
-        match command::classify(line) {
+    fn event<'a>(&self, line: &'a [u8], class: LineClass<'a>, payload: Option<usize>) -> Event<'a> {
+        match class {
             LineClass::Xfr => Event::Xfr {
                 line,
                 result: parse_with(line, self.config.mode, self.config.version),
@@ -306,6 +309,7 @@ pub(crate) enum Frame<'a> {
     Line {
         line: &'a [u8],
         consumed: usize,
+        class: LineClass<'a>,
         payload: Option<usize>,
     },
     TooLong {

@@ -14,8 +14,7 @@
 //! nom stays inside this module: its parsers return [`Fail`], which points into the line and
 //! becomes a public [`Error`] with a byte offset at the module's edge.
 
-use nom::bytes::complete::{tag, take_till, take_while, take_while_m_n};
-use nom::combinator::all_consuming;
+use nom::bytes::complete::take_while;
 use nom::error::{ErrorKind, ParseError};
 use nom::{IResult, Offset, Parser};
 
@@ -200,35 +199,44 @@ impl<'a> ParseError<&'a [u8]> for Fail<'a> {
 
 type PResult<'a, T> = IResult<&'a [u8], T, Fail<'a>>;
 
-/// Re-labels a nom failure from a leaf parser with the field it was reading.
-fn label<'a, T>(r: PResult<'a, T>, field: Field, expected: &'static str) -> PResult<'a, T> {
-    r.map_err(|e| {
-        e.map(|f| match f.error {
-            Error::Invalid {
-                field: Field::Command,
-                ..
-            } => Fail::invalid(f.at, field, expected),
-            _ => f,
-        })
-    })
-}
-
-/// Unwraps a leaf parser's result into a plain `Result` (a complete parser never says
-/// `Incomplete`; it is mapped to an error all the same rather than trusted).
-fn finish<'a, T>(r: PResult<'a, T>, whole: &'a [u8]) -> Result<T, Fail<'a>> {
-    match r {
-        Ok((_, v)) => Ok(v),
-        Err(nom::Err::Error(f) | nom::Err::Failure(f)) => Err(f),
-        Err(nom::Err::Incomplete(_)) => Err(Fail::invalid(whole, Field::Command, "a whole line")),
-    }
-}
-
 fn is_blank(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
 fn is_delimiter(b: u8) -> bool {
     b == b' ' || b == b'\t' || b == b'\r' || b == b'\n'
+}
+
+/// The length of the field at the start of `rest`: up to the first space, tab, CR or LF.
+///
+/// This tests eight bytes at a time for any byte below `!` (a word without one holds no
+/// delimiter) and looks at single bytes only near the end of the field.
+#[inline(always)]
+fn field_len(rest: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut len = 0;
+    for chunk in rest.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // A byte's high bit ends up set when the byte is below 0x21 (bytes from 0x80 up are
+        // masked out by `!w`: they are never delimiters). The lowest such bit is exact.
+        let below = w.wrapping_sub(ONES * 0x21) & !w & HIGHS;
+        if below != 0 {
+            let at = len + (below.trailing_zeros() / 8) as usize;
+            if rest.get(at).is_some_and(|&b| is_delimiter(b)) {
+                return at;
+            }
+            // Another control byte, which the field's own check will refuse; go byte by byte.
+            break;
+        }
+        len += 8;
+    }
+    len + rest[len..]
+        .iter()
+        .position(|&b| is_delimiter(b))
+        .unwrap_or(rest.len() - len)
 }
 
 /// Step 1: strips the line end (and, leniently, surrounding whitespace) and returns a cursor
@@ -268,18 +276,16 @@ fn frame(line: &[u8], mode: Mode) -> Result<Cursor<'_>, Error> {
             content
         }
     };
-    Ok(Cursor {
-        rest: content,
-        index: 0,
-        starts: [0; MAX_FIELDS + 1],
-        mode,
-        deviations,
-    })
+    Ok(Cursor::new(content, mode, deviations))
 }
 
 /// Step 2's field splitter: hands out the line's fields one at a time, checking the
 /// whitespace between them, and remembers where each field started (for version errors).
 struct Cursor<'a> {
+    /// The whole content, and the same as text when it is UTF-8: every field is then taken
+    /// from it without checking its bytes again.
+    content: &'a [u8],
+    text: Option<&'a str>,
     rest: &'a [u8],
     /// The index of the next field (the command is field 0).
     index: u8,
@@ -290,6 +296,28 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
+    fn new(content: &'a [u8], mode: Mode, deviations: Deviations) -> Self {
+        Cursor {
+            content,
+            text: core::str::from_utf8(content).ok(),
+            rest: content,
+            index: 0,
+            starts: [0; MAX_FIELDS + 1],
+            mode,
+            deviations,
+        }
+    }
+
+    /// A field's bytes as text, once the grammar has checked them to be ASCII.
+    #[inline(always)]
+    fn text_of(&self, got: &'a [u8], field: Field) -> Result<&'a str, Fail<'a>> {
+        let start = self.content.offset(got);
+        match self.text.and_then(|t| t.get(start..start + got.len())) {
+            Some(text) => Ok(text),
+            None => ascii(got, field),
+        }
+    }
+
     /// The byte offset in `line` where field `index` started, or the end of the content when
     /// the line has no such field.
     fn start_of(&self, index: u8, line: &[u8]) -> usize {
@@ -301,22 +329,27 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next field, or `None` at the end of the line.
+    #[inline(always)]
     fn optional(&mut self) -> Result<Option<&'a [u8]>, Fail<'a>> {
         if self.rest.is_empty() {
             return Ok(None);
         }
         if self.index > 0 {
-            self.separator()?;
-            if self.rest.is_empty() {
-                return Ok(None);
+            // The common case, one space before a field, without the general separator rules.
+            match self.rest {
+                [b' ', next, ..] if *next > b' ' => self.rest = &self.rest[1..],
+                _ => {
+                    self.separator()?;
+                    if self.rest.is_empty() {
+                        return Ok(None);
+                    }
+                }
             }
         }
         if self.index as usize >= MAX_FIELDS {
             return Err(Fail::new(self.rest, Error::TrailingData { offset: 0 }));
         }
-        let (rest, field): (&[u8], &[u8]) = take_till::<_, _, Fail<'a>>(is_delimiter)
-            .parse(self.rest)
-            .map_err(|_| Fail::invalid(self.rest, Field::Command, "a field"))?;
+        let (field, rest) = self.rest.split_at(field_len(self.rest));
         if field.is_empty() {
             // Only at field 0: the line starts with whitespace or a line end.
             return Err(self.bad_delimiter(self.rest));
@@ -328,6 +361,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next field, which the grammar requires.
+    #[inline(always)]
     fn required(&mut self, field: Field) -> Result<&'a [u8], Fail<'a>> {
         match self.optional()? {
             Some(f) => Ok(f),
@@ -336,6 +370,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next field, which must be exactly `literal`.
+    #[inline(always)]
     fn literal(&mut self, field: Field, literal: &'static str) -> Result<(), Fail<'a>> {
         let got = self.required(field)?;
         if got == literal.as_bytes() {
@@ -346,6 +381,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The line must end here.
+    #[inline(always)]
     fn end(&mut self) -> Result<(), Fail<'a>> {
         match self.optional()? {
             None => Ok(()),
@@ -394,6 +430,7 @@ impl<'a> Cursor<'a> {
 
     /// A decimal number of at most `max`. Strict mode refuses leading zeros; lenient mode
     /// notes them.
+    #[inline(always)]
     fn number(
         &mut self,
         got: &'a [u8],
@@ -415,11 +452,11 @@ impl<'a> Cursor<'a> {
 
     /// `host[:port]`. Strict mode requires the port; lenient mode notes its absence.
     fn address(&mut self, got: &'a [u8]) -> Result<Address<'a>, Fail<'a>> {
-        let (host, port) = match got.iter().position(|&b| b == b':') {
+        let (name, port) = match got.iter().position(|&b| b == b':') {
             Some(colon) => (&got[..colon], Some(&got[colon + 1..])),
             None => (got, None),
         };
-        let host = Host::trusted(host_str(host)?);
+        let host = Host::trusted(self.text_of(host(name)?, Field::Host)?);
         let port = match port {
             Some(digits) => Some(self.port(digits)?),
             None => {
@@ -433,6 +470,14 @@ impl<'a> Cursor<'a> {
         Ok(Address { host, port })
     }
 
+    /// The `CKI` cookie or `MD5` salt.
+    #[inline(always)]
+    fn token(&mut self) -> Result<Token<'a>, Fail<'a>> {
+        let got = token(self.required(Field::AuthParam)?, Field::AuthParam)?;
+        Ok(Token::trusted(self.text_of(got, Field::AuthParam)?))
+    }
+
+    #[inline(always)]
     fn port(&mut self, digits: &'a [u8]) -> Result<Port, Fail<'a>> {
         if digits.is_empty() {
             return Err(Fail::missing(digits, Field::Port));
@@ -519,12 +564,15 @@ fn ns_form<'a>(c: &mut Cursor<'a>) -> Result<NsForm<'a>, Fail<'a>> {
             c.literal(Field::CurrentServer, "D")?;
             match c.optional()? {
                 None => return Ok(NsForm::UD),
-                Some(hop) => NsForm::Hop(hop_blob(hop)?),
+                Some(hop) => {
+                    NsForm::Hop(HopBlob::trusted(c.text_of(base64(hop)?, Field::HopBlob)?))
+                }
             }
         }
         Some(b"G") => {
             c.literal(Field::CurrentServer, "D")?;
-            NsForm::Gateway(hop_blob(c.required(Field::HopBlob)?)?)
+            let hop = base64(c.required(Field::HopBlob)?)?;
+            NsForm::Gateway(HopBlob::trusted(c.text_of(hop, Field::HopBlob)?))
         }
         Some(other) => {
             return Err(Fail::invalid(
@@ -542,14 +590,8 @@ fn ns_form<'a>(c: &mut Cursor<'a>) -> Result<NsForm<'a>, Fail<'a>> {
 fn sb_tail<'a>(c: &mut Cursor<'a>) -> Result<(Auth<'a>, SbForm), Fail<'a>> {
     let method = c.required(Field::AuthMethod)?;
     let auth = match method {
-        b"CKI" => Auth::Cki(Token::trusted(token_str(
-            c.required(Field::AuthParam)?,
-            Field::AuthParam,
-        )?)),
-        b"MD5" => Auth::Md5(Token::trusted(token_str(
-            c.required(Field::AuthParam)?,
-            Field::AuthParam,
-        )?)),
+        b"CKI" => Auth::Cki(c.token()?),
+        b"MD5" => Auth::Md5(c.token()?),
         b"CTP" => Auth::Ctp,
         _ => {
             return Err(Fail::invalid(
@@ -589,34 +631,32 @@ fn decimal<'a>(
     max: u32,
     range: &'static str,
 ) -> Result<(u32, bool), Fail<'a>> {
-    let r: PResult<'a, &'a [u8]> = take_while(|b: u8| b.is_ascii_digit()).parse(got);
-    let (rest, digits) = r.map_err(|_| Fail::invalid(got, field, "decimal digits"))?;
-    if !rest.is_empty() || digits.is_empty() {
-        return Err(Fail::invalid(rest, field, "decimal digits"));
-    }
-    let significant = digits
-        .iter()
-        .position(|&b| b != b'0')
-        .map_or(&digits[digits.len() - 1..], |i| &digits[i..]);
-    let zeros = significant.len() != digits.len();
+    let Some(&first) = got.first() else {
+        return Err(Fail::invalid(got, field, "decimal digits"));
+    };
     let mut n: u64 = 0;
-    for &d in significant {
-        n = n * 10 + u64::from(d - b'0');
+    for (i, &b) in got.iter().enumerate() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return Err(Fail::invalid(&got[i..], field, "decimal digits"));
+        }
+        // Leading zeros add nothing, so even a long run of them cannot overflow.
+        n = n * 10 + u64::from(digit);
         if n > u64::from(max) {
             return Err(Fail::new(got, out_of_range(field, range)));
         }
     }
     // n <= max <= u32::MAX here.
-    Ok((n as u32, zeros))
+    Ok((n as u32, first == b'0' && got.len() > 1))
 }
 
-/// A field's bytes as text, once the grammar has checked them to be ASCII.
+/// A field's bytes as text, for bytes the grammar has checked to be ASCII.
 fn ascii<'a>(got: &'a [u8], field: Field) -> Result<&'a str, Fail<'a>> {
     core::str::from_utf8(got).map_err(|e| Fail::invalid(&got[e.valid_up_to()..], field, "ASCII"))
 }
 
 /// Printable ASCII without spaces, 1 to [`MAX_TOKEN_LEN`] bytes.
-fn token_str<'a>(got: &'a [u8], field: Field) -> Result<&'a str, Fail<'a>> {
+fn token(got: &[u8], field: Field) -> Result<&[u8], Fail<'_>> {
     if got.is_empty() {
         return Err(Fail::missing(got, field));
     }
@@ -637,41 +677,93 @@ fn token_str<'a>(got: &'a [u8], field: Field) -> Result<&'a str, Fail<'a>> {
             },
         ));
     }
-    ascii(got, field)
+    Ok(got)
 }
 
-/// One IPv4 octet: 1–3 digits, no leading zero, at most 255.
+/// One IPv4 octet: 1–3 digits, no leading zero, at most 255. A hand-written leaf in nom's
+/// shape: the stock `take_while_m_n` costs more than the whole octet.
+#[inline(always)]
 fn octet(i: &[u8]) -> PResult<'_, u8> {
-    let (rest, digits) = take_while_m_n(1, 3, |b: u8| b.is_ascii_digit()).parse(i)?;
-    let value = digits
-        .iter()
-        .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
-    if (digits.len() > 1 && digits[0] == b'0') || value > 255 {
+    let digit = |k: usize| i.get(k).map_or(10, |b| u16::from(b.wrapping_sub(b'0')));
+    let (value, len) = match (digit(0), digit(1), digit(2)) {
+        (a @ 0..=9, b @ 0..=9, c @ 0..=9) => (a * 100 + b * 10 + c, 3),
+        (a @ 0..=9, b @ 0..=9, _) => (a * 10 + b, 2),
+        (a @ 0..=9, _, _) => (a, 1),
+        _ => (0, 0),
+    };
+    if len == 0 || (len > 1 && i[0] == b'0') || value > 255 || digit(len) <= 9 {
         return Err(nom::Err::Error(Fail::invalid(
-            digits,
+            i,
             Field::Host,
             "an IPv4 octet (0–255, no leading zero)",
         )));
     }
-    Ok((rest, value as u8))
+    Ok((&i[len..], value as u8))
+}
+
+/// `.` between octets.
+#[inline(always)]
+fn dot(i: &[u8]) -> PResult<'_, ()> {
+    match i.split_first() {
+        Some((b'.', rest)) => Ok((rest, ())),
+        _ => Err(nom::Err::Error(Fail::invalid(
+            i,
+            Field::Host,
+            "an IPv4 address a.b.c.d",
+        ))),
+    }
 }
 
 /// `a.b.c.d`, each an [`octet`].
 fn ipv4_parser(i: &[u8]) -> PResult<'_, core::net::Ipv4Addr> {
-    let dot = || tag(&b"."[..]);
-    (octet, dot(), octet, dot(), octet, dot(), octet)
-        .map(|(a, _, b, _, c, _, d)| core::net::Ipv4Addr::new(a, b, c, d))
+    (octet, dot, octet, dot, octet, dot, octet)
+        .map(|(a, (), b, (), c, (), d)| core::net::Ipv4Addr::new(a, b, c, d))
         .parse(i)
+}
+
+/// The whole of `host` as an IPv4 address.
+fn ipv4_exact(host: &[u8]) -> Result<core::net::Ipv4Addr, Fail<'_>> {
+    let (rest, address) = ipv4_parser(host).map_err(|e| match e {
+        nom::Err::Error(f) | nom::Err::Failure(f) => f,
+        nom::Err::Incomplete(_) => Fail::invalid(host, Field::Host, "an IPv4 address a.b.c.d"),
+    })?;
+    if rest.is_empty() {
+        Ok(address)
+    } else {
+        Err(Fail::invalid(rest, Field::Host, "an IPv4 address a.b.c.d"))
+    }
 }
 
 /// The host as an IPv4 address, if it is written as one.
 pub(crate) fn ipv4(host: &[u8]) -> Option<core::net::Ipv4Addr> {
-    all_consuming(ipv4_parser).parse(host).ok().map(|(_, a)| a)
+    ipv4_exact(host).ok()
 }
+
+const DIGIT: u8 = 1;
+const NAME: u8 = 2;
+
+/// What each byte may be in a host: a digit or dot (either kind of host), a letter or hyphen
+/// (names only), or nothing (0).
+const HOST_BYTES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_digit() || c == b'.' {
+            DIGIT
+        } else if c.is_ascii_alphabetic() || c == b'-' {
+            NAME
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
 
 /// A host: a dotted IPv4 address, or a DNS name (labels of letters, digits and inner hyphens,
 /// optionally starting with a `*` wildcard label, at most 253 bytes).
-fn host_str(got: &[u8]) -> Result<&str, Fail<'_>> {
+fn host(got: &[u8]) -> Result<&[u8], Fail<'_>> {
     if got.is_empty() {
         return Err(Fail::missing(got, Field::Host));
     }
@@ -685,40 +777,45 @@ fn host_str(got: &[u8]) -> Result<&str, Fail<'_>> {
             },
         ));
     }
-    if got.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
-        // All digits and dots: it can only be an IPv4 address (a DNS name's last label is
-        // never numeric).
-        let r = all_consuming(ipv4_parser).parse(got);
-        finish(label(r, Field::Host, "an IPv4 address a.b.c.d"), got)?;
-        return ascii(got, Field::Host);
-    }
-    let mut labels = got.split(|&b| b == b'.').enumerate().peekable();
-    while let Some((i, l)) = labels.next() {
-        if i == 0 && l == b"*" && labels.peek().is_some() {
-            continue;
-        }
-        if l.is_empty() {
-            return Err(Fail::invalid(l, Field::Host, "a non-empty DNS label"));
-        }
-        if let Some(bad) = l
-            .iter()
-            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
-        {
+    // One pass over the bytes: which may appear at all, and whether all are digits and dots.
+    let mut seen = 0;
+    for (i, &b) in got.iter().enumerate() {
+        let class = HOST_BYTES[usize::from(b)];
+        // A wildcard label, `*.`, only in front.
+        if class == 0 && !(b == b'*' && i == 0 && got.get(1) == Some(&b'.')) {
             return Err(Fail::invalid(
-                &l[bad..],
+                &got[i..],
                 Field::Host,
                 "letters, digits, `-` or `.`",
             ));
         }
-        if l.len() > 63 || l[0] == b'-' || l[l.len() - 1] == b'-' {
+        seen |= class;
+    }
+    let numeric = seen & NAME == 0 && got[0] != b'*';
+    if numeric {
+        // All digits and dots: it can only be an IPv4 address (a DNS name's last label is
+        // never numeric).
+        return ipv4_exact(got).map(|_| got);
+    }
+    let mut rest = got;
+    loop {
+        let end = rest.iter().position(|&b| b == b'.').unwrap_or(rest.len());
+        let label = &rest[..end];
+        if label.is_empty() {
+            return Err(Fail::invalid(label, Field::Host, "a non-empty DNS label"));
+        }
+        if label.len() > 63 || label[0] == b'-' || label[label.len() - 1] == b'-' {
             return Err(Fail::invalid(
-                l,
+                label,
                 Field::Host,
                 "a DNS label of 1–63 bytes not starting or ending with `-`",
             ));
         }
+        match rest.get(end + 1..) {
+            Some(next) => rest = next,
+            None => return Ok(got),
+        }
     }
-    ascii(got, Field::Host)
 }
 
 fn base64_value(b: u8) -> Option<u8> {
@@ -733,7 +830,7 @@ fn base64_value(b: u8) -> Option<u8> {
 }
 
 /// Standard base64 with padding: a multiple of 4 bytes, `=` only at the end (at most two).
-fn hop_blob(got: &[u8]) -> Result<HopBlob<'_>, Fail<'_>> {
+fn base64(got: &[u8]) -> Result<&[u8], Fail<'_>> {
     if got.len() > MAX_TOKEN_LEN {
         return Err(Fail::new(
             got,
@@ -760,7 +857,7 @@ fn hop_blob(got: &[u8]) -> Result<HopBlob<'_>, Fail<'_>> {
             "base64 in groups of 4 characters",
         ));
     }
-    Ok(HopBlob::trusted(ascii(got, Field::HopBlob)?))
+    Ok(got)
 }
 
 /// How many bytes a checked base64 text decodes to.
@@ -821,29 +918,23 @@ fn check_field<'a>(
 
 /// [`Host::new`]'s check.
 pub(crate) fn check_host(text: &[u8]) -> Result<(), Error> {
-    check_field(text, |t| host_str(t).map(|_| ()))
+    check_field(text, |t| host(t).map(|_| ()))
 }
 
 /// [`Token::new`]'s check.
 pub(crate) fn check_token(text: &[u8]) -> Result<(), Error> {
-    check_field(text, |t| token_str(t, Field::AuthParam).map(|_| ()))
+    check_field(text, |t| token(t, Field::AuthParam).map(|_| ()))
 }
 
 /// [`HopBlob::new`]'s check.
 pub(crate) fn check_base64(text: &[u8]) -> Result<(), Error> {
-    check_field(text, |t| hop_blob(t).map(|_| ()))
+    check_field(text, |t| base64(t).map(|_| ()))
 }
 
 /// [`Address::parse`]: the strict `host:port` grammar on a whole string.
 pub(crate) fn address_str(text: &str) -> Result<Address<'_>, Error> {
     let bytes = text.as_bytes();
-    let mut c = Cursor {
-        rest: bytes,
-        index: 0,
-        starts: [0; MAX_FIELDS + 1],
-        mode: Mode::Strict,
-        deviations: Deviations::NONE,
-    };
+    let mut c = Cursor::new(bytes, Mode::Strict, Deviations::NONE);
     let field = c
         .required(Field::Address)
         .map_err(|f| f.into_error(bytes))?;

@@ -108,7 +108,7 @@ impl<'a> Iterator for Transcript<'a> {
             Some(Direction::ServerToClient) => &self.server,
             None => &self.either,
         };
-        if let Some(mut left) = command::payload_len(text, payloads) {
+        if let Some(mut left) = command::payload_len(text, &command::classify(text), payloads) {
             while left > 0 {
                 let Some((_, body)) = self.next_raw() else {
                     break;
