@@ -257,6 +257,15 @@ fn fields(line: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
     body(line).split(is_blank).filter(|f| !f.is_empty())
 }
 
+/// The first field of `text` and what follows it (called once or twice a line, so a plain
+/// scan, not the `fields` iterator).
+fn first_field(text: &[u8]) -> (&[u8], &[u8]) {
+    let start = text.iter().position(|b| !is_blank(b)).unwrap_or(text.len());
+    let text = &text[start..];
+    let end = text.iter().position(is_blank).unwrap_or(text.len());
+    text.split_at(end)
+}
+
 /// A decimal number without sign (leading zeros allowed: this is classification, not parsing).
 fn number(field: &[u8]) -> Option<u64> {
     if field.is_empty() || field.len() > 19 || !field.iter().all(u8::is_ascii_digit) {
@@ -271,18 +280,15 @@ fn number(field: &[u8]) -> Option<u64> {
 
 /// Tells what a line is by its first field (and second, for numeric replies).
 pub(crate) fn classify(line: &[u8]) -> LineClass<'_> {
-    let mut f = fields(line);
-    let Some(verb) = f.next() else {
-        return LineClass::Blank;
-    };
+    let (verb, rest) = first_field(body(line));
     if verb == b"XFR" {
         return LineClass::Xfr;
     }
+    if verb.is_empty() {
+        return LineClass::Blank;
+    }
     if verb.len() == 3 && verb.iter().all(u8::is_ascii_digit) {
-        let trid = f
-            .next()
-            .and_then(number)
-            .and_then(|n| u32::try_from(n).ok());
+        let trid = number(first_field(rest).0).and_then(|n| u32::try_from(n).ok());
         if let (Some(code), Some(trid)) = (number(verb), trid) {
             return LineClass::Reply(ErrorReply {
                 code: ErrorCode(code as u16),
@@ -304,19 +310,26 @@ pub(crate) fn payload_len(
     class: &LineClass<'_>,
     payloads: &PayloadCommands,
 ) -> Option<usize> {
+    let body = body(line);
     let carries = match class {
-        LineClass::Xfr => fields(line).nth(2) == Some(b"CON"),
+        LineClass::Xfr => {
+            let (_, rest) = first_field(body); // XFR
+            let (_, rest) = first_field(rest); // TrID
+            first_field(rest).0 == b"CON"
+        }
         LineClass::Command(verb) => payloads.contains_bytes(verb.as_bytes()),
         LineClass::Reply(_) | LineClass::Blank => false,
     };
     if !carries {
         return None;
     }
-    // From the end: a long line is not walked twice. The verb itself is no length.
-    let mut f = fields(line);
-    let last = f.next_back()?;
-    f.next()?;
-    number(last).and_then(|n| usize::try_from(n).ok())
+    // The last field, found from the end; the verb itself is no length.
+    let trimmed = body.trim_ascii_end();
+    let start = trimmed.iter().rposition(is_blank)? + 1;
+    if trimmed[..start].iter().all(is_blank) {
+        return None;
+    }
+    number(&trimmed[start..]).and_then(|n| usize::try_from(n).ok())
 }
 
 /// The first version a `VER` line names (the server's choice, in a reply): `Some(None)` for

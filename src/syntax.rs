@@ -818,14 +818,22 @@ fn host(got: &[u8]) -> Result<&[u8], Fail<'_>> {
     }
 }
 
+/// Each byte's base64 value, or 0xFF for bytes outside the alphabet.
+const BASE64_VALUES: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        table[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 fn base64_value(b: u8) -> Option<u8> {
-    match b {
-        b'A'..=b'Z' => Some(b - b'A'),
-        b'a'..=b'z' => Some(b - b'a' + 26),
-        b'0'..=b'9' => Some(b - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
+    match BASE64_VALUES[usize::from(b)] {
+        0xFF => None,
+        value => Some(value),
     }
 }
 
@@ -843,7 +851,10 @@ fn base64(got: &[u8]) -> Result<&[u8], Fail<'_>> {
     }
     let pad = got.iter().rev().take_while(|&&b| b == b'=').count();
     let body = &got[..got.len() - pad];
-    if let Some(bad) = body.iter().position(|&b| base64_value(b).is_none()) {
+    if let Some(bad) = body
+        .iter()
+        .position(|&b| BASE64_VALUES[usize::from(b)] == 0xFF)
+    {
         return Err(Fail::invalid(
             &body[bad..],
             Field::HopBlob,
