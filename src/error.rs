@@ -224,19 +224,7 @@ pub enum Error {
 impl Error {
     /// The byte offset in the line where the problem starts, for errors that come from reading.
     pub fn offset(&self) -> Option<usize> {
-        match *self {
-            Error::Missing { offset, .. }
-            | Error::Invalid { offset, .. }
-            | Error::OutOfRange { offset, .. }
-            | Error::LeadingZero { offset, .. }
-            | Error::TooLong { offset, .. }
-            | Error::Whitespace { offset }
-            | Error::LineEnd { offset }
-            | Error::TrailingData { offset }
-            | Error::Version { offset, .. }
-            | Error::Unsupported { offset, .. } => Some(offset),
-            Error::NotWritable { .. } | Error::BufferTooSmall { .. } => None,
-        }
+        self.clone().offset_mut().map(|offset| *offset)
     }
 
     /// The field the error is about, where there is one.
@@ -279,7 +267,14 @@ impl Error {
     /// Moves the error's offset by `by` bytes: for callers that parsed a field or a line that
     /// starts `by` bytes into a larger buffer.
     pub(crate) fn shifted(mut self, by: usize) -> Error {
-        match &mut self {
+        if let Some(offset) = self.offset_mut() {
+            *offset += by;
+        }
+        self
+    }
+
+    fn offset_mut(&mut self) -> Option<&mut usize> {
+        match self {
             Error::Missing { offset, .. }
             | Error::Invalid { offset, .. }
             | Error::OutOfRange { offset, .. }
@@ -289,9 +284,8 @@ impl Error {
             | Error::LineEnd { offset }
             | Error::TrailingData { offset }
             | Error::Version { offset, .. }
-            | Error::Unsupported { offset, .. } => *offset += by,
-            Error::NotWritable { .. } | Error::BufferTooSmall { .. } => {}
+            | Error::Unsupported { offset, .. } => Some(offset),
+            Error::NotWritable { .. } | Error::BufferTooSmall { .. } => None,
         }
-        self
     }
 }

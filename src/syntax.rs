@@ -177,6 +177,17 @@ impl<'a> Fail<'a> {
         )
     }
 
+    fn too_long(at: &'a [u8], field: Field, max: usize) -> Self {
+        Fail::new(
+            at,
+            Error::TooLong {
+                field,
+                offset: 0,
+                max,
+            },
+        )
+    }
+
     fn missing(at: &'a [u8], field: Field) -> Self {
         Fail::new(at, Error::Missing { field, offset: 0 })
     }
@@ -668,14 +679,7 @@ fn token(got: &[u8], field: Field) -> Result<&[u8], Fail<'_>> {
         ));
     }
     if got.len() > MAX_TOKEN_LEN {
-        return Err(Fail::new(
-            got,
-            Error::TooLong {
-                field,
-                offset: 0,
-                max: MAX_TOKEN_LEN,
-            },
-        ));
+        return Err(Fail::too_long(got, field, MAX_TOKEN_LEN));
     }
     Ok(got)
 }
@@ -768,14 +772,7 @@ fn host(got: &[u8]) -> Result<&[u8], Fail<'_>> {
         return Err(Fail::missing(got, Field::Host));
     }
     if got.len() > MAX_HOST_LEN {
-        return Err(Fail::new(
-            got,
-            Error::TooLong {
-                field: Field::Host,
-                offset: 0,
-                max: MAX_HOST_LEN,
-            },
-        ));
+        return Err(Fail::too_long(got, Field::Host, MAX_HOST_LEN));
     }
     // One pass over the bytes: which may appear at all, and whether all are digits and dots.
     let mut seen = 0;
@@ -840,14 +837,7 @@ fn base64_value(b: u8) -> Option<u8> {
 /// Standard base64 with padding: a multiple of 4 bytes, `=` only at the end (at most two).
 fn base64(got: &[u8]) -> Result<&[u8], Fail<'_>> {
     if got.len() > MAX_TOKEN_LEN {
-        return Err(Fail::new(
-            got,
-            Error::TooLong {
-                field: Field::HopBlob,
-                offset: 0,
-                max: MAX_TOKEN_LEN,
-            },
-        ));
+        return Err(Fail::too_long(got, Field::HopBlob, MAX_TOKEN_LEN));
     }
     let pad = got.iter().rev().take_while(|&&b| b == b'=').count();
     let body = &got[..got.len() - pad];

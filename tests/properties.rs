@@ -3,10 +3,14 @@
 
 use msnp_xfr::{
     Address, Auth, Decoder, DecoderConfig, Direction, HopBlob, Host, Mode, NsForm, NsReferral,
-    Port, Request, SbForm, SbReferral, ServerType, Step, Token, TrId, Version, Xfr, parse,
-    parse_lenient, parse_with,
+    Port, Request, SbForm, SbReferral, ServerType, Token, TrId, Version, Xfr, parse, parse_lenient,
+    parse_with,
 };
 use proptest::prelude::*;
+
+mod common;
+
+use common::feed::{chunks, events};
 
 fn trid() -> impl Strategy<Value = TrId> {
     prop_oneof![Just(0), Just(u32::MAX), 0..100u32, any::<u32>()].prop_map(TrId)
@@ -201,15 +205,8 @@ proptest! {
         }
         let config = DecoderConfig::new(Direction::ServerToClient).mode(mode).max_line(128);
         let whole = events(Decoder::new(config), &[&stream]);
-        let mut chunks = Vec::new();
-        let mut rest = &stream[..];
-        for cut in cuts.iter().cycle() {
-            if rest.is_empty() { break; }
-            let (a, b) = rest.split_at((*cut).min(rest.len()));
-            chunks.push(a);
-            rest = b;
-        }
-        prop_assert_eq!(events(Decoder::new(config), &chunks), whole);
+        let pieces = chunks(&stream, &cuts);
+        prop_assert_eq!(events(Decoder::new(config), &pieces), whole);
     }
 }
 
@@ -256,28 +253,4 @@ fn mutate(
         }
         _ => line.truncate(i),
     }
-}
-
-fn events(mut decoder: Decoder, chunks: &[&[u8]]) -> Vec<String> {
-    let mut buf: Vec<u8> = Vec::new();
-    let mut out = Vec::new();
-    for chunk in chunks {
-        buf.extend_from_slice(chunk);
-        loop {
-            let given = buf.len();
-            match decoder.decode(&buf) {
-                Step::Event { event, consumed } => {
-                    assert!(consumed <= given && consumed > 0);
-                    out.push(format!("{event:?}"));
-                    buf.drain(..consumed);
-                }
-                Step::NeedMore { consumed } => {
-                    assert!(consumed <= given);
-                    buf.drain(..consumed);
-                    break;
-                }
-            }
-        }
-    }
-    out
 }

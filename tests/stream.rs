@@ -1,35 +1,12 @@
 //! The stream decoder, the session tracker and transcripts.
 
+mod common;
+
+use common::feed::{chunks, events as run};
 use msnp_xfr::{
     Decoder, DecoderConfig, Deviation, Direction, Error, ErrorCode, Event, Mode, Observation,
     PayloadCommands, ServerType, Session, Step, Transcript, Version, Xfr,
 };
-
-/// Feeds `chunks` one after another through a growing buffer, as a network reader would, and
-/// returns the events (as Debug text) in order.
-fn run(decoder: &mut Decoder, chunks: &[&[u8]]) -> Vec<String> {
-    let mut buf: Vec<u8> = Vec::new();
-    let mut events = Vec::new();
-    for chunk in chunks {
-        buf.extend_from_slice(chunk);
-        loop {
-            let given = buf.len();
-            match decoder.decode(&buf) {
-                Step::Event { event, consumed } => {
-                    assert!(consumed <= given);
-                    events.push(format!("{event:?}"));
-                    buf.drain(..consumed);
-                }
-                Step::NeedMore { consumed } => {
-                    assert!(consumed <= given);
-                    buf.drain(..consumed);
-                    break;
-                }
-            }
-        }
-    }
-    events
-}
 
 fn server_decoder() -> Decoder {
     Decoder::new(DecoderConfig::new(Direction::ServerToClient).version(Some(Version::MSNP8)))
@@ -47,7 +24,7 @@ XFR 12 NS 207.46.106.145:1863 0 207.46.104.20:1863\r\n";
 
 #[test]
 fn events_of_a_server_stream() {
-    let events = run(&mut server_decoder(), &[SERVER_STREAM]);
+    let events = run(server_decoder(), &[SERVER_STREAM]);
     assert_eq!(events.len(), 8, "{events:#?}");
     assert!(events[0].starts_with("Command { verb: \"VER\""));
     assert!(events[1].contains("verb: \"MSG\"") && events[1].contains("payload: Some(32)"));
@@ -66,44 +43,37 @@ fn events_of_a_server_stream() {
 
 #[test]
 fn any_chunking_gives_the_same_events() {
-    let whole = run(&mut server_decoder(), &[SERVER_STREAM]);
+    let whole = run(server_decoder(), &[SERVER_STREAM]);
     for size in 1..=SERVER_STREAM.len() {
-        let chunks: Vec<&[u8]> = SERVER_STREAM.chunks(size).collect();
-        assert_eq!(
-            run(&mut server_decoder(), &chunks),
-            whole,
-            "chunks of {size}"
-        );
+        let pieces: Vec<&[u8]> = SERVER_STREAM.chunks(size).collect();
+        assert_eq!(run(server_decoder(), &pieces), whole, "chunks of {size}");
     }
     // Uneven splits around every position.
     for cut in 0..SERVER_STREAM.len() {
         let (a, b) = SERVER_STREAM.split_at(cut);
-        assert_eq!(run(&mut server_decoder(), &[a, b]), whole, "cut at {cut}");
+        assert_eq!(run(server_decoder(), &[a, b]), whole, "cut at {cut}");
     }
 }
 
 #[test]
 fn payload_tables_follow_direction_and_can_be_replaced() {
     let stream = b"QRY 7 msmsgs@msnmsgr.com 32\r\n0123456789abcdef0123456789abcdefXFR 8 SB\r\n";
-    let mut client = Decoder::new(DecoderConfig::new(Direction::ClientToServer));
-    let events = run(&mut client, &[stream]);
+    let client = Decoder::new(DecoderConfig::new(Direction::ClientToServer));
+    let events = run(client, &[stream]);
     assert_eq!(events.len(), 2);
     assert!(events[0].contains("payload: Some(32)"));
     assert!(events[1].starts_with("Xfr"));
 
     // From the server, QRY carries no payload: the body is read as a (bad) command.
-    let mut server = Decoder::new(DecoderConfig::new(Direction::ServerToClient));
-    let events = run(&mut server, &[stream]);
+    let server = Decoder::new(DecoderConfig::new(Direction::ServerToClient));
+    let events = run(server, &[stream]);
     assert!(events[0].contains("payload: None"));
     assert!(events[1].contains("verb: \"0123456789abcdef0123456789abcdefXFR\""));
 
     // A caller's own table.
     let config = DecoderConfig::new(Direction::ServerToClient)
         .payloads(PayloadCommands::empty().with("ZZZ").unwrap());
-    let events = run(
-        &mut Decoder::new(config),
-        &[b"ZZZ 1 3\r\nabcXFR 0 NS 0\r\n"],
-    );
+    let events = run(Decoder::new(config), &[b"ZZZ 1 3\r\nabcXFR 0 NS 0\r\n"]);
     assert_eq!(events.len(), 2);
     assert!(events[1].contains("SoftReset"));
 }
@@ -137,7 +107,7 @@ fn long_lines_are_refused_and_skipped_without_buffering() {
     let config = DecoderConfig::new(Direction::ServerToClient).max_line(64);
     let mut long = vec![b'A'; 1000];
     long.extend_from_slice(b"\r\nXFR 0 NS 0\r\n");
-    let whole = run(&mut Decoder::new(config), &[&long]);
+    let whole = run(Decoder::new(config), &[&long]);
     assert_eq!(
         whole,
         [
@@ -170,7 +140,7 @@ fn long_lines_are_refused_and_skipped_without_buffering() {
     let mut exact = b"XFR 1 SB 10.0.0.1:1863 CKI ".to_vec();
     exact.resize(62, b'x');
     exact.extend_from_slice(b"\r\n");
-    let events = run(&mut Decoder::new(config), &[&exact]);
+    let events = run(Decoder::new(config), &[&exact]);
     assert!(
         events[0].starts_with("Xfr") && events[0].contains("Ok("),
         "{events:?}"
@@ -181,14 +151,14 @@ fn long_lines_are_refused_and_skipped_without_buffering() {
 fn lf_only_lines_in_lenient_and_strict_mode() {
     let stream = b"XFR 1 SB\nXFR 2 SB\r\n";
     let lenient = run(
-        &mut Decoder::new(DecoderConfig::new(Direction::ClientToServer)),
+        Decoder::new(DecoderConfig::new(Direction::ClientToServer)),
         &[stream],
     );
     assert_eq!(lenient.len(), 2);
     assert!(lenient[0].contains("BareLineFeed"));
     // Strict: only CRLF ends a line, so the first LF is inside a line that then fails to parse.
     let config = DecoderConfig::new(Direction::ClientToServer).mode(Mode::Strict);
-    let strict = run(&mut Decoder::new(config), &[stream]);
+    let strict = run(Decoder::new(config), &[stream]);
     assert_eq!(strict.len(), 1);
     assert!(strict[0].contains("LineEnd { offset: 8 }"), "{strict:?}");
 }
@@ -433,21 +403,21 @@ fn regression_skipped_long_line_ends_like_any_line() {
         .mode(Mode::Strict)
         .max_line(16);
     let stream = b"AAAAAAAAAAAAAAAAAAAA\nBBBB\r\nXFR 0 NS 0\r\n";
-    let whole = run(&mut Decoder::new(strict), &[stream]);
+    let whole = run(Decoder::new(strict), &[stream]);
     assert_eq!(whole.len(), 2, "{whole:?}");
     for size in 1..stream.len() {
-        let chunks: Vec<&[u8]> = stream.chunks(size).collect();
+        let pieces: Vec<&[u8]> = stream.chunks(size).collect();
         assert_eq!(
-            run(&mut Decoder::new(strict), &chunks),
+            run(Decoder::new(strict), &pieces),
             whole,
             "chunks of {size}"
         );
     }
     let stream = b"AAAAAAAAAAAAAAAAAAAAAAAAA\r\nXFR 0 NS 0\r\n";
-    let whole = run(&mut Decoder::new(strict), &[stream]);
+    let whole = run(Decoder::new(strict), &[stream]);
     assert_eq!(whole.len(), 2, "{whole:?}");
     let (a, b) = stream.split_at(26); // between CR and LF
-    assert_eq!(run(&mut Decoder::new(strict), &[a, b]), whole);
+    assert_eq!(run(Decoder::new(strict), &[a, b]), whole);
     // The crash input itself (base64 of the fuzzer's artifact).
     let crash = decode_base64(
         "LgEDVkVSIDEgTVNOUDggQ1ZSMA0KTVNHIEhvdG1haWwgSG90bWFpbCAzMQ0KWEZSIDUgU0IgMS4xLjEuMToxIENLSSB0cmFwDQoNClhGUiAxMCBTQiAyMDcuNDYuMTA4LjM3OjE4ClhGUiAxMiBOUyAyMDcuNDYuMTA2LjE0NToxODYzIDAgMjA3LjQ2LjEwNC4yMMUxODYzDQpYRlIgMyBDT04wMjMNCjx4bWw+WEZSClhGUi4xMFNCIDEuMQ0K",
@@ -466,21 +436,9 @@ fn regression_skipped_long_line_ends_like_any_line() {
         } else {
             16 + usize::from(config >> 3)
         });
-    let whole = run(&mut Decoder::new(decoder_config), &[stream]);
-    let mut chunks = Vec::new();
-    let mut rest = stream;
-    for size in [usize::from(*cut_a).max(1), usize::from(*cut_b).max(1)]
-        .iter()
-        .cycle()
-    {
-        if rest.is_empty() {
-            break;
-        }
-        let (a, b) = rest.split_at((*size).min(rest.len()));
-        chunks.push(a);
-        rest = b;
-    }
-    assert_eq!(run(&mut Decoder::new(decoder_config), &chunks), whole);
+    let whole = run(Decoder::new(decoder_config), &[stream]);
+    let pieces = chunks(stream, &[usize::from(*cut_a), usize::from(*cut_b)]);
+    assert_eq!(run(Decoder::new(decoder_config), &pieces), whole);
 }
 
 fn decode_base64(text: &str) -> Vec<u8> {

@@ -1,6 +1,8 @@
 //! Builders for expected values in the table tests.
 #![allow(dead_code)]
 
+pub mod feed;
+
 use msnp_xfr::{
     Address, Auth, HopBlob, Host, NsForm, NsReferral, Port, Request, SbForm, SbReferral,
     ServerType, Token, TrId, Version, VersionSet, Xfr,
