@@ -463,11 +463,17 @@ impl<'a> Cursor<'a> {
 
     /// `host[:port]`. Strict mode requires the port; lenient mode notes its absence.
     fn address(&mut self, got: &'a [u8]) -> Result<Address<'a>, Fail<'a>> {
-        let (name, port) = match got.iter().position(|&b| b == b':') {
-            Some(colon) => (&got[..colon], Some(&got[colon + 1..])),
-            None => (got, None),
+        // Most hosts are IPv4 addresses: read one straight away, and take the general host
+        // grammar (names, and the exact error) only when that does not fit.
+        let (name, port) = match ipv4_parser(got) {
+            Ok(([], _)) => (got, None),
+            Ok(([b':', port @ ..], _)) => (&got[..got.len() - port.len() - 1], Some(port)),
+            _ => match got.iter().position(|&b| b == b':') {
+                Some(colon) => (host(&got[..colon])?, Some(&got[colon + 1..])),
+                None => (host(got)?, None),
+            },
         };
-        let host = Host::trusted(self.text_of(host(name)?, Field::Host)?);
+        let host = Host::trusted(self.text_of(name, Field::Host)?);
         let port = match port {
             Some(digits) => Some(self.port(digits)?),
             None => {
@@ -719,6 +725,7 @@ fn dot(i: &[u8]) -> PResult<'_, ()> {
 }
 
 /// `a.b.c.d`, each an [`octet`].
+#[inline]
 fn ipv4_parser(i: &[u8]) -> PResult<'_, core::net::Ipv4Addr> {
     (octet, dot, octet, dot, octet, dot, octet)
         .map(|(a, (), b, (), c, (), d)| core::net::Ipv4Addr::new(a, b, c, d))
