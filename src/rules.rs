@@ -95,6 +95,7 @@ impl Features {
 
 /// The features of a value, in field order. `ports` adds a feature legal nowhere for each
 /// address without a port: no version's strict grammar writes one.
+#[inline(always)]
 fn features(xfr: &Xfr<'_>, ports: bool) -> Features {
     let mut out = Features::new();
     match xfr {
@@ -159,6 +160,7 @@ fn features(xfr: &Xfr<'_>, ports: bool) -> Features {
     out
 }
 
+#[inline(always)]
 fn intersection(features: &[Feature]) -> VersionSet {
     features
         .iter()
@@ -245,6 +247,7 @@ impl Violation {
     }
 }
 
+#[inline(always)]
 fn first_refused(features: &Features, version: Version) -> Result<(), Violation> {
     let all = features.as_slice();
     match all.iter().find(|f| !f.versions.contains(version)) {
@@ -258,6 +261,7 @@ fn first_refused(features: &Features, version: Version) -> Result<(), Violation>
 
 /// Whether `version` allows the value's shape (addresses' ports aside: the parser's syntax
 /// step decides about those).
+#[inline]
 pub(crate) fn check(xfr: &Xfr<'_>, version: Version) -> Result<(), Violation> {
     first_refused(&features(xfr, false), version)
 }

@@ -293,10 +293,6 @@ fn frame(line: &[u8], mode: Mode) -> Result<Cursor<'_>, Error> {
 /// Step 2's field splitter: hands out the line's fields one at a time, checking the
 /// whitespace between them, and remembers where each field started (for version errors).
 struct Cursor<'a> {
-    /// The whole content, and the same as text when it is UTF-8: every field is then taken
-    /// from it without checking its bytes again.
-    content: &'a [u8],
-    text: Option<&'a str>,
     rest: &'a [u8],
     /// The index of the next field (the command is field 0).
     index: u8,
@@ -309,23 +305,11 @@ struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     fn new(content: &'a [u8], mode: Mode, deviations: Deviations) -> Self {
         Cursor {
-            content,
-            text: core::str::from_utf8(content).ok(),
             rest: content,
             index: 0,
             starts: [0; MAX_FIELDS + 1],
             mode,
             deviations,
-        }
-    }
-
-    /// A field's bytes as text, once the grammar has checked them to be ASCII.
-    #[inline(always)]
-    fn text_of(&self, got: &'a [u8], field: Field) -> Result<&'a str, Fail<'a>> {
-        let start = self.content.offset(got);
-        match self.text.and_then(|t| t.get(start..start + got.len())) {
-            Some(text) => Ok(text),
-            None => ascii(got, field),
         }
     }
 
@@ -473,7 +457,7 @@ impl<'a> Cursor<'a> {
                 None => (host(got)?, None),
             },
         };
-        let host = Host::trusted(self.text_of(name, Field::Host)?);
+        let host = Host::trusted(name);
         let port = match port {
             Some(digits) => Some(self.port(digits)?),
             None => {
@@ -491,7 +475,7 @@ impl<'a> Cursor<'a> {
     #[inline(always)]
     fn token(&mut self) -> Result<Token<'a>, Fail<'a>> {
         let got = token(self.required(Field::AuthParam)?, Field::AuthParam)?;
-        Ok(Token::trusted(self.text_of(got, Field::AuthParam)?))
+        Ok(Token::trusted(got))
     }
 
     #[inline(always)]
@@ -581,15 +565,13 @@ fn ns_form<'a>(c: &mut Cursor<'a>) -> Result<NsForm<'a>, Fail<'a>> {
             c.literal(Field::CurrentServer, "D")?;
             match c.optional()? {
                 None => return Ok(NsForm::UD),
-                Some(hop) => {
-                    NsForm::Hop(HopBlob::trusted(c.text_of(base64(hop)?, Field::HopBlob)?))
-                }
+                Some(hop) => NsForm::Hop(HopBlob::trusted(base64(hop)?)),
             }
         }
         Some(b"G") => {
             c.literal(Field::CurrentServer, "D")?;
             let hop = base64(c.required(Field::HopBlob)?)?;
-            NsForm::Gateway(HopBlob::trusted(c.text_of(hop, Field::HopBlob)?))
+            NsForm::Gateway(HopBlob::trusted(hop))
         }
         Some(other) => {
             return Err(Fail::invalid(
@@ -665,11 +647,6 @@ fn decimal<'a>(
     }
     // n <= max <= u32::MAX here.
     Ok((n as u32, first == b'0' && got.len() > 1))
-}
-
-/// A field's bytes as text, for bytes the grammar has checked to be ASCII.
-fn ascii<'a>(got: &'a [u8], field: Field) -> Result<&'a str, Fail<'a>> {
-    core::str::from_utf8(got).map_err(|e| Fail::invalid(&got[e.valid_up_to()..], field, "ASCII"))
 }
 
 /// Printable ASCII without spaces, 1 to [`MAX_TOKEN_LEN`] bytes.

@@ -11,20 +11,29 @@ use crate::error::{Error, Field};
 use crate::syntax;
 
 /// Text borrowed from the input line, or owned once [`Xfr::into_owned`] has run.
+///
+/// Kept as bytes: every constructor checks them to be ASCII, so reading a line needs no UTF-8
+/// pass, writing copies the bytes, and [`Text::as_str`] converts only when asked.
 #[derive(Clone)]
 pub(crate) enum Text<'a> {
-    Borrowed(&'a str),
+    Borrowed(&'a [u8]),
     #[cfg(feature = "alloc")]
-    Owned(alloc::boxed::Box<str>),
+    Owned(alloc::boxed::Box<[u8]>),
 }
 
 impl Text<'_> {
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         match self {
             Text::Borrowed(s) => s,
             #[cfg(feature = "alloc")]
             Text::Owned(s) => s,
         }
+    }
+
+    fn as_str(&self) -> &str {
+        // ASCII by construction (see above), so the conversion always succeeds; the empty
+        // fallback is never taken.
+        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
 
     #[cfg(feature = "alloc")]
@@ -38,13 +47,13 @@ impl Text<'_> {
 
 impl PartialEq for Text<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 impl Eq for Text<'_> {}
 impl core::hash::Hash for Text<'_> {
     fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state)
+        self.as_bytes().hash(state)
     }
 }
 
@@ -61,17 +70,22 @@ macro_rules! text_type {
             /// Error offsets count from the start of `text`.
             pub fn new(text: &'a str) -> Result<Self, Error> {
                 $check(text.as_bytes())?;
-                Ok(Self::trusted(text))
+                Ok(Self::trusted(text.as_bytes()))
             }
 
             /// For text the parser has already checked.
-            pub(crate) fn trusted(text: &'a str) -> Self {
+            pub(crate) fn trusted(text: &'a [u8]) -> Self {
                 $name(Text::Borrowed(text))
             }
 
             /// The field as written on the wire.
             pub fn as_str(&self) -> &str {
                 self.0.as_str()
+            }
+
+            /// The field's bytes as written on the wire (ASCII).
+            pub fn as_bytes(&self) -> &[u8] {
+                self.0.as_bytes()
             }
 
             /// A copy that owns its text and so outlives the input.
@@ -84,7 +98,7 @@ macro_rules! text_type {
             #[cfg(feature = "arbitrary")]
             pub(crate) fn from_string(text: alloc::string::String) -> Result<$name<'static>, Error> {
                 $check(text.as_bytes())?;
-                Ok($name(Text::Owned(text.into_boxed_str())))
+                Ok($name(Text::Owned(text.into_bytes().into_boxed_slice())))
             }
         }
 
@@ -160,7 +174,7 @@ text_type! {
 impl Host<'_> {
     /// The host as an IPv4 address, when it is written as one.
     pub fn ipv4(&self) -> Option<Ipv4Addr> {
-        syntax::ipv4(self.as_str().as_bytes())
+        syntax::ipv4(self.as_bytes())
     }
 
     /// Whether the host is a DNS name (not a dotted IPv4 address).
@@ -180,18 +194,20 @@ impl HopBlob<'_> {
     /// ```
     #[cfg(feature = "alloc")]
     pub fn encode(bytes: &[u8]) -> HopBlob<'static> {
-        HopBlob(Text::Owned(syntax::encode_base64(bytes).into_boxed_str()))
+        HopBlob(Text::Owned(
+            syntax::encode_base64(bytes).into_bytes().into_boxed_slice(),
+        ))
     }
 
     /// Decodes the base64 into `buf` and returns the decoded bytes, or `None` when `buf` is
     /// shorter than [`decoded_len`](HopBlob::decoded_len).
     pub fn decode<'b>(&self, buf: &'b mut [u8]) -> Option<&'b [u8]> {
-        syntax::decode_base64(self.as_str().as_bytes(), buf)
+        syntax::decode_base64(self.as_bytes(), buf)
     }
 
     /// How many bytes [`decode`](HopBlob::decode) writes.
     pub fn decoded_len(&self) -> usize {
-        syntax::base64_decoded_len(self.as_str().as_bytes())
+        syntax::base64_decoded_len(self.as_bytes())
     }
 
     /// The value of header `name` (`Version`, `XfrCount`, `XfrSentUTCTime`, `IsGeoXfr`, …) in

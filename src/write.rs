@@ -88,7 +88,7 @@ fn put_u32<S: Sink>(out: &mut S, mut n: u32) -> Result<(), S::Err> {
 
 #[inline]
 fn put_address<S: Sink>(out: &mut S, address: &Address<'_>) -> Result<(), S::Err> {
-    out.put(address.host.as_str().as_bytes())?;
+    out.put(address.host.as_bytes())?;
     if let Some(port) = address.port {
         out.put(b":")?;
         put_u32(out, u32::from(port.get()))?;
@@ -122,11 +122,11 @@ fn emit<S: Sink>(xfr: &Xfr<'_>, out: &mut S) -> Result<(), S::Err> {
                 NsForm::UD => out.put(b" U D")?,
                 NsForm::Hop(hop) => {
                     out.put(b" U D ")?;
-                    out.put(hop.as_str().as_bytes())?;
+                    out.put(hop.as_bytes())?;
                 }
                 NsForm::Gateway(hop) => {
                     out.put(b" G D ")?;
-                    out.put(hop.as_str().as_bytes())?;
+                    out.put(hop.as_bytes())?;
                 }
             }
         }
@@ -136,11 +136,11 @@ fn emit<S: Sink>(xfr: &Xfr<'_>, out: &mut S) -> Result<(), S::Err> {
             match &sb.auth {
                 Auth::Cki(cookie) => {
                     out.put(b" CKI ")?;
-                    out.put(cookie.as_str().as_bytes())?;
+                    out.put(cookie.as_bytes())?;
                 }
                 Auth::Md5(salt) => {
                     out.put(b" MD5 ")?;
-                    out.put(salt.as_str().as_bytes())?;
+                    out.put(salt.as_bytes())?;
                 }
                 Auth::Ctp => out.put(b" CTP")?,
             }
