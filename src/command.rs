@@ -302,6 +302,22 @@ pub(crate) fn classify(line: &[u8]) -> LineClass<'_> {
     }
 }
 
+/// Whether an XFR line is MSNP24's `XFR TrID CON length` (checked on every XFR line, so by
+/// hand: `XFR`, blanks, digits, blanks, `CON`, then a blank or the end).
+fn is_con(body: &[u8]) -> bool {
+    fn skip(text: &[u8], what: fn(&u8) -> bool) -> &[u8] {
+        &text[text.iter().take_while(|b| what(b)).count()..]
+    }
+    let Some(rest) = body.trim_ascii_start().strip_prefix(b"XFR") else {
+        return false;
+    };
+    let rest = skip(skip(skip(rest, is_blank), u8::is_ascii_digit), is_blank);
+    match rest.strip_prefix(b"CON") {
+        Some(after) => after.first().is_none_or(is_blank),
+        None => false,
+    }
+}
+
 /// The payload length that follows `line`, if its command carries one: the command (`class`,
 /// from [`classify`]) is in `payloads` or is MSNP24's `XFR TrID CON length`, and its last field
 /// is a number.
@@ -312,11 +328,7 @@ pub(crate) fn payload_len(
 ) -> Option<usize> {
     let body = body(line);
     let carries = match class {
-        LineClass::Xfr => {
-            let (_, rest) = first_field(body); // XFR
-            let (_, rest) = first_field(rest); // TrID
-            first_field(rest).0 == b"CON"
-        }
+        LineClass::Xfr => is_con(body),
         LineClass::Command(verb) => payloads.contains_bytes(verb.as_bytes()),
         LineClass::Reply(_) | LineClass::Blank => false,
     };
