@@ -215,36 +215,48 @@ fn is_delimiter(b: u8) -> bool {
     b == b' ' || b == b'\t' || b == b'\r' || b == b'\n'
 }
 
-/// The length of the field at the start of `rest`: up to the first space, tab, CR or LF.
-///
-/// This tests eight bytes at a time for any byte below `!` (a word without one holds no
-/// delimiter) and looks at single bytes only near the end of the field.
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// Walks `bytes` eight at a time (little-endian words) while `flags` finds nothing in a word;
+/// returns where the first flagged word starts and its flags (high bits of flagged bytes), or
+/// where the whole words end and 0.
 #[inline(always)]
-fn field_len(rest: &[u8]) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let mut len = 0;
-    for chunk in rest.chunks_exact(8) {
+fn first_flagged_word(bytes: &[u8], flags: impl Fn(u64) -> u64) -> (usize, u64) {
+    let mut start = 0;
+    for chunk in bytes.chunks_exact(8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        // A byte's high bit ends up set when the byte is below 0x21 (bytes from 0x80 up are
-        // masked out by `!w`: they are never delimiters). The lowest such bit is exact.
-        let below = w.wrapping_sub(ONES * 0x21) & !w & HIGHS;
-        if below != 0 {
-            let at = len + (below.trailing_zeros() / 8) as usize;
-            if rest.get(at).is_some_and(|&b| is_delimiter(b)) {
-                return at;
-            }
-            // Another control byte, which the field's own check will refuse; go byte by byte.
-            break;
+        let found = flags(u64::from_le_bytes(word));
+        if found != 0 {
+            return (start, found);
         }
-        len += 8;
+        start += 8;
     }
-    len + rest[len..]
-        .iter()
-        .position(|&b| is_delimiter(b))
-        .unwrap_or(rest.len() - len)
+    (start, 0)
+}
+
+/// The length of the field at the start of `rest`: up to the first space, tab, CR or LF.
+///
+/// Whole words without a byte below `!` hold no delimiter; single bytes are looked at only
+/// near the end of the field.
+#[inline(always)]
+fn field_len(rest: &[u8]) -> usize {
+    // A byte's high bit ends up set when the byte is below 0x21 (bytes from 0x80 up are
+    // masked out by `!w`: they are never delimiters). The lowest such bit is exact.
+    let (start, below) = first_flagged_word(rest, |w| w.wrapping_sub(ONES * 0x21) & !w & HIGHS);
+    if below != 0 {
+        let at = start + (below.trailing_zeros() / 8) as usize;
+        if rest.get(at).is_some_and(|&b| is_delimiter(b)) {
+            return at;
+        }
+        // Another control byte, which the field's own check will refuse: go byte by byte.
+    }
+    start
+        + rest[start..]
+            .iter()
+            .position(|&b| is_delimiter(b))
+            .unwrap_or(rest.len() - start)
 }
 
 /// Step 1: strips the line end (and, leniently, surrounding whitespace) and returns a cursor
@@ -652,18 +664,9 @@ fn decimal<'a>(
 /// from 0x80 up (the high bit is set). A carry or borrow only crosses from a bad byte, so a
 /// clean word is never flagged and a flagged word always holds a bad byte.
 fn first_non_graphic(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let mut clean = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_ne_bytes(word);
-        if (w.wrapping_sub(ONES * 0x21) | w.wrapping_add(ONES) | w) & HIGHS != 0 {
-            break;
-        }
-        clean += 8;
-    }
+    let (clean, _) = first_flagged_word(bytes, |w| {
+        (w.wrapping_sub(ONES * 0x21) | w.wrapping_add(ONES) | w) & HIGHS
+    });
     bytes[clean..]
         .iter()
         .position(|b| !b.is_ascii_graphic())

@@ -425,17 +425,7 @@ fn regression_skipped_long_line_ends_like_any_line() {
     let [config, cut_a, cut_b, stream @ ..] = &crash[..] else {
         panic!()
     };
-    let decoder_config = DecoderConfig::new(Direction::ServerToClient)
-        .mode(if config & 2 == 0 {
-            Mode::Lenient
-        } else {
-            Mode::Strict
-        })
-        .max_line(if config & 4 == 0 {
-            4096
-        } else {
-            16 + usize::from(config >> 3)
-        });
+    let decoder_config = common::feed::config_from_byte(*config);
     let whole = run(Decoder::new(decoder_config), &[stream]);
     let pieces = chunks(stream, &[usize::from(*cut_a), usize::from(*cut_b)]);
     assert_eq!(run(Decoder::new(decoder_config), &pieces), whole);
