@@ -7,6 +7,7 @@ use msnp_xfr::{
     parse_with,
 };
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 mod common;
 
@@ -104,7 +105,14 @@ fn version() -> impl Strategy<Value = Version> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4096))]
+    // Failing cases are kept in `proptest-regressions/` at the crate root and replayed first.
+    #![proptest_config(ProptestConfig {
+        cases: 4096,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "proptest-regressions/properties.txt",
+        ))),
+        ..ProptestConfig::default()
+    })]
 
     /// value → write_to(v) → parse(v) gives the same value, in every legal version.
     #[test]
