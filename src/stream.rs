@@ -211,8 +211,8 @@ impl Decoder {
         }
     }
 
-    /// Finds the next line (skipping payloads), without classifying or parsing it; sets up the
-    /// skip of the payload the line announces.
+    /// Finds the next line (skipping payloads) and what kind of line it is, without parsing
+    /// it; sets up the skip of the payload the line announces.
     pub(crate) fn frame<'a>(&mut self, buf: &'a [u8]) -> Frame<'a> {
         let mut consumed = 0;
         loop {
@@ -228,21 +228,17 @@ impl Decoder {
             }
             let from = self.scanned.min(rest.len());
             let Some(lf) = self.find_line_end(rest, from) else {
-                if self.discarding {
-                    // Keep a final CR: with the LF of the next chunk it may end the line.
+                if self.discarding || rest.len() >= self.config.max_line {
+                    // Drop what is here, but keep a final CR: with the LF of the next chunk it
+                    // may end the line.
                     let keep = usize::from(rest.last() == Some(&b'\r'));
                     self.scanned = keep;
-                    return Frame::NeedMore {
-                        consumed: buf.len() - keep,
-                    };
-                }
-                if rest.len() >= self.config.max_line {
+                    let consumed = buf.len() - keep;
+                    if self.discarding {
+                        return Frame::NeedMore { consumed };
+                    }
                     self.discarding = true;
-                    let keep = usize::from(rest.last() == Some(&b'\r'));
-                    self.scanned = keep;
-                    return Frame::TooLong {
-                        consumed: buf.len() - keep,
-                    };
+                    return Frame::TooLong { consumed };
                 }
                 self.scanned = rest.len();
                 return Frame::NeedMore { consumed };

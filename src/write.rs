@@ -98,13 +98,11 @@ fn put_address<S: Sink>(out: &mut S, address: &Address<'_>) -> Result<(), S::Err
 
 /// The value's canonical line, without CRLF, in its own shape.
 fn emit<S: Sink>(xfr: &Xfr<'_>, out: &mut S) -> Result<(), S::Err> {
-    if let Xfr::SoftReset = xfr {
-        return out.put(b"XFR 0 NS 0");
-    }
     out.put(b"XFR ")?;
     put_u32(out, xfr.trid().0)?;
     match xfr {
-        Xfr::SoftReset => {}
+        // `trid()` is 0 for a soft reset: `XFR 0 NS 0`.
+        Xfr::SoftReset => out.put(b" NS 0")?,
         Xfr::Request(request) => {
             out.put(b" ")?;
             out.put(request.server.as_str().as_bytes())?;
