@@ -6,10 +6,13 @@
 //! 1. [`frame`] finds the line's content: it strips the line end (CRLF; lenient mode also LF
 //!    and surrounding whitespace).
 //! 2. [`Cursor`] splits the content into fields (one space between them; lenient mode also runs
-//!    of spaces and tabs) and the grammar functions read each field by position, following the
-//!    union of every version's grammar.
+//!    of spaces and tabs) and the grammar functions ([`general`]) read each field by position,
+//!    following the union of every version's grammar.
 //! 3. The version rules in [`crate::rules`] then decide whether the shape the line has is legal
 //!    in the negotiated version: an error in strict mode, a [`Deviation`] in lenient mode.
+//!
+//! Steps 1 and 2 have a shortcut: [`fast`] reads lines already in the strict grammar — nearly
+//! all of them — in one pass, and hands anything else to the general reader.
 //!
 //! nom stays inside this module: its parsers return [`Fail`], which points into the line and
 //! becomes a public [`Error`] with a byte offset at the module's edge.
@@ -26,6 +29,8 @@ use crate::value::{
     ServerType, Token, TrId, Xfr,
 };
 use crate::version::Version;
+
+mod fast;
 
 /// The longest cookie, salt or hop blob this crate reads, in bytes.
 ///
@@ -129,10 +134,8 @@ pub fn parse_lenient(line: &[u8], version: Version) -> Result<Parsed<'_>, Error>
 /// assert_eq!(p.xfr.legal_versions(), VersionSet::range(Version::MSNP13, Version::MSNP20));
 /// ```
 pub fn parse_with(line: &[u8], mode: Mode, version: Option<Version>) -> Result<Parsed<'_>, Error> {
-    let mut cursor = frame(line, mode)?;
-    let xfr = xfr(&mut cursor).map_err(|f| f.into_error(line))?;
-    let mut deviations = cursor.deviations;
-    let at = |index: u8| cursor.start_of(index, line);
+    let (xfr, content, mut deviations) = read(line, mode)?;
+    let at = |index: u8| field_start(content, index, line);
     match (mode, version) {
         (Mode::Strict, Some(v)) => rules::check(&xfr, v).map_err(|bad| bad.error(v, at))?,
         (Mode::Strict, None) => rules::check_any(&xfr).map_err(|bad| bad.error_any(at))?,
@@ -147,6 +150,41 @@ pub fn parse_with(line: &[u8], mode: Mode, version: Option<Version>) -> Result<P
         rules::advise(&xfr, v, &mut deviations);
     }
     Ok(Parsed { xfr, deviations })
+}
+
+/// Steps 1 and 2: the value, the line's content (for finding fields again) and the syntax
+/// deviations. Lines in the strict grammar take the one-pass reader; the general reader sees
+/// the rest, and finds the error or the lenient reading.
+#[inline(always)]
+fn read(line: &[u8], mode: Mode) -> Result<(Xfr<'_>, &[u8], Deviations), Error> {
+    let content = line.strip_suffix(b"\r\n").unwrap_or(line);
+    if let Some(xfr) = fast::xfr(content) {
+        debug_assert_eq!(
+            Ok(&xfr),
+            frame(line, Mode::Strict)
+                .and_then(|mut c| general(&mut c).map_err(|f| f.into_error(line)))
+                .as_ref(),
+            "the one-pass reader disagrees with the general reader"
+        );
+        return Ok((xfr, content, Deviations::NONE));
+    }
+    let mut cursor = frame(line, mode)?;
+    let xfr = general(&mut cursor).map_err(|f| f.into_error(line))?;
+    Ok((xfr, cursor.content, cursor.deviations))
+}
+
+/// The byte offset in `line` where field `index` of `content` (a part of `line`) starts, or
+/// the end of the content when the line has no such field. Only errors ask, so the fields
+/// are found again rather than recorded while reading.
+fn field_start(content: &[u8], index: u8, line: &[u8]) -> usize {
+    let field = content
+        .split(|&b| is_blank(b))
+        .filter(|f| !f.is_empty())
+        .nth(usize::from(index));
+    match field {
+        Some(field) => line.offset(field),
+        None => line.offset(content) + content.len(),
+    }
 }
 
 /// A parse failure inside this module: what went wrong, and where (a sub-slice of the line).
@@ -319,21 +357,6 @@ impl<'a> Cursor<'a> {
             started: false,
             mode,
             deviations,
-        }
-    }
-
-    /// The byte offset in `line` where field `index` starts, or the end of the content when
-    /// the line has no such field. Only errors ask, so the fields are found again rather
-    /// than recorded while reading.
-    fn start_of(&self, index: u8, line: &[u8]) -> usize {
-        let field = self
-            .content
-            .split(|&b| is_blank(b))
-            .filter(|f| !f.is_empty())
-            .nth(usize::from(index));
-        match field {
-            Some(field) => line.offset(field),
-            None => line.offset(self.content) + self.content.len(),
         }
     }
 
@@ -510,8 +533,9 @@ fn out_of_range(field: Field, range: &'static str) -> Error {
     }
 }
 
-/// The grammar of one XFR line, the union of every version's (see [`parse`]).
-fn xfr<'a>(c: &mut Cursor<'a>) -> Result<Xfr<'a>, Fail<'a>> {
+/// The general reader: the grammar of one XFR line, the union of every version's (see
+/// [`parse`]), in either mode and with exact errors.
+fn general<'a>(c: &mut Cursor<'a>) -> Result<Xfr<'a>, Fail<'a>> {
     c.literal(Field::Command, "XFR")?;
     let trid_field = c.required(Field::TrId)?;
     let trid = TrId(c.number(trid_field, Field::TrId, u32::MAX, "0..=4294967295")?);
