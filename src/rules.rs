@@ -68,103 +68,101 @@ const fn lacks(index: u8, field: Field, versions: VersionSet) -> Feature {
     }
 }
 
-/// At most four features describe any value: three shape fields, or two and the ports.
-struct Features {
-    items: [Feature; 4],
-    len: usize,
-}
-
-impl Features {
-    fn new() -> Self {
-        Features {
-            items: [lacks(0, Field::Command, VersionSet::EMPTY); 4],
-            len: 0,
-        }
-    }
-    fn push(&mut self, f: Feature) {
-        // `features` never pushes more than four; a fifth would be dropped, not panic.
-        if let Some(slot) = self.items.get_mut(self.len) {
-            *slot = f;
-            self.len += 1;
-        }
-    }
-    fn as_slice(&self) -> &[Feature] {
-        &self.items[..self.len]
-    }
-}
-
-/// The features of a value, in field order. `ports` adds a feature legal nowhere for each
-/// address without a port: no version's strict grammar writes one.
+/// Hands the features of a value, in field order, to `stop` until it returns true; returns
+/// the feature it stopped at. `ports` adds a feature legal nowhere for each address without a
+/// port: no version's strict grammar writes one.
+///
+/// Each feature is a constant where it is handed over, so once this is inlined into a caller
+/// asking one question (is version v allowed?) it compiles to a few bit tests, not a list.
 #[inline(always)]
-fn features(xfr: &Xfr<'_>, ports: bool) -> Features {
-    let mut out = Features::new();
+fn first_feature(
+    xfr: &Xfr<'_>,
+    ports: bool,
+    mut stop: impl FnMut(&Feature) -> bool,
+) -> Option<Feature> {
+    macro_rules! visit {
+        ($feature:expr) => {
+            let feature = $feature;
+            if stop(&feature) {
+                return Some(feature);
+            }
+        };
+    }
     match xfr {
         Xfr::Request(_) | Xfr::SoftReset => {}
         Xfr::Ns(ns) => {
             if ports && ns.server.port.is_none() {
-                out.push(lacks(3, Field::Port, VersionSet::EMPTY));
+                visit!(lacks(3, Field::Port, VersionSet::EMPTY));
             }
             match &ns.form {
-                NsForm::Bare => out.push(lacks(4, Field::ReferralMarker, MSNP2)),
+                NsForm::Bare => {
+                    visit!(lacks(4, Field::ReferralMarker, MSNP2));
+                }
                 NsForm::Zero => {
-                    out.push(has(4, Field::ReferralMarker, MSNP3_12));
-                    out.push(lacks(5, Field::CurrentServer, MSNP3_6));
+                    visit!(has(4, Field::ReferralMarker, MSNP3_12));
+                    visit!(lacks(5, Field::CurrentServer, MSNP3_6));
                 }
                 NsForm::Current(current) => {
-                    out.push(has(4, Field::ReferralMarker, MSNP3_12));
-                    out.push(has(5, Field::CurrentServer, MSNP7_12));
+                    visit!(has(4, Field::ReferralMarker, MSNP3_12));
+                    visit!(has(5, Field::CurrentServer, MSNP7_12));
                     if ports && current.port.is_none() {
-                        out.push(lacks(5, Field::Port, VersionSet::EMPTY));
+                        visit!(lacks(5, Field::Port, VersionSet::EMPTY));
                     }
                 }
                 NsForm::UD => {
-                    out.push(has(4, Field::ReferralMarker, MSNP13_21));
-                    out.push(has(5, Field::CurrentServer, MSNP13_21));
-                    out.push(lacks(6, Field::HopBlob, MSNP13_20));
+                    visit!(has(4, Field::ReferralMarker, MSNP13_21));
+                    visit!(has(5, Field::CurrentServer, MSNP13_21));
+                    visit!(lacks(6, Field::HopBlob, MSNP13_20));
                 }
                 NsForm::Hop(_) => {
-                    out.push(has(4, Field::ReferralMarker, MSNP13_21));
-                    out.push(has(5, Field::CurrentServer, MSNP13_21));
-                    out.push(has(6, Field::HopBlob, MSNP21));
+                    visit!(has(4, Field::ReferralMarker, MSNP13_21));
+                    visit!(has(5, Field::CurrentServer, MSNP13_21));
+                    visit!(has(6, Field::HopBlob, MSNP21));
                 }
                 NsForm::Gateway(_) => {
-                    out.push(has(4, Field::ReferralMarker, MSNP21));
-                    out.push(has(5, Field::CurrentServer, MSNP21));
-                    out.push(has(6, Field::HopBlob, MSNP21));
+                    visit!(has(4, Field::ReferralMarker, MSNP21));
+                    visit!(has(5, Field::CurrentServer, MSNP21));
+                    visit!(has(6, Field::HopBlob, MSNP21));
                 }
             }
         }
         Xfr::Sb(sb) => {
             if ports && sb.server.port.is_none() {
-                out.push(lacks(3, Field::Port, VersionSet::EMPTY));
+                visit!(lacks(3, Field::Port, VersionSet::EMPTY));
             }
             let (methods, marker) = match sb.auth {
                 Auth::Cki(_) => (VersionSet::ALL, 6),
                 Auth::Md5(_) => (MSNP2_11, 6),
                 Auth::Ctp => (MSNP2_11, 5),
             };
-            out.push(has(4, Field::AuthMethod, methods));
+            visit!(has(4, Field::AuthMethod, methods));
             match sb.form {
-                SbForm::Classic => out.push(lacks(marker, Field::SbMarker, MSNP2_12)),
+                SbForm::Classic => {
+                    visit!(lacks(marker, Field::SbMarker, MSNP2_12));
+                }
                 SbForm::Domain => {
-                    out.push(has(marker, Field::SbMarker, MSNP13_21));
-                    out.push(lacks(marker + 2, Field::Direct, MSNP13));
+                    visit!(has(marker, Field::SbMarker, MSNP13_21));
+                    visit!(lacks(marker + 2, Field::Direct, MSNP13));
                 }
                 SbForm::Direct(_) => {
-                    out.push(has(marker, Field::SbMarker, MSNP13_21));
-                    out.push(has(marker + 2, Field::Direct, MSNP14_21));
+                    visit!(has(marker, Field::SbMarker, MSNP13_21));
+                    visit!(has(marker + 2, Field::Direct, MSNP14_21));
                 }
             }
         }
     }
-    out
+    None
 }
 
+/// The versions allowing every feature of the value.
 #[inline(always)]
-fn intersection(features: &[Feature]) -> VersionSet {
-    features
-        .iter()
-        .fold(VersionSet::ALL, |set, f| set.intersection(f.versions))
+fn intersection(xfr: &Xfr<'_>, ports: bool) -> VersionSet {
+    let mut set = VersionSet::ALL;
+    first_feature(xfr, ports, |f| {
+        set = set.intersection(f.versions);
+        false
+    });
+    set
 }
 
 impl Xfr<'_> {
@@ -184,13 +182,13 @@ impl Xfr<'_> {
     /// assert!(portless.legal_versions().is_empty());
     /// ```
     pub fn legal_versions(&self) -> VersionSet {
-        intersection(features(self, true).as_slice())
+        intersection(self, true)
     }
 
     /// The versions whose grammar has this value's *shape* — its fields and their order —
     /// whether or not every address has its port.
     pub fn shape_versions(&self) -> VersionSet {
-        intersection(features(self, false).as_slice())
+        intersection(self, false)
     }
 }
 
@@ -247,45 +245,45 @@ impl Violation {
     }
 }
 
+/// The first feature of the value that `version` refuses.
 #[inline(always)]
-fn first_refused(features: &Features, version: Version) -> Result<(), Violation> {
-    let all = features.as_slice();
-    match all.iter().find(|f| !f.versions.contains(version)) {
+fn first_refused(xfr: &Xfr<'_>, ports: bool, version: Version) -> Result<(), Violation> {
+    match first_feature(xfr, ports, |f| !f.versions.contains(version)) {
         None => Ok(()),
-        Some(&feature) => Err(Violation {
+        Some(feature) => Err(Violation {
             feature,
-            legal: intersection(all),
+            legal: intersection(xfr, ports),
         }),
     }
 }
 
 /// Whether `version` allows the value's shape (addresses' ports aside: the parser's syntax
 /// step decides about those).
-#[inline]
+#[inline(always)]
 pub(crate) fn check(xfr: &Xfr<'_>, version: Version) -> Result<(), Violation> {
-    first_refused(&features(xfr, false), version)
+    first_refused(xfr, false, version)
 }
 
 /// Whether `version` allows writing the value exactly: shape and ports.
 pub(crate) fn check_writable(xfr: &Xfr<'_>, version: Version) -> Result<(), Violation> {
-    first_refused(&features(xfr, true), version)
+    first_refused(xfr, true, version)
 }
 
 /// Whether some version allows the value's shape; if none does, the feature that emptied the
 /// set.
 pub(crate) fn check_any(xfr: &Xfr<'_>) -> Result<(), Violation> {
-    let features = features(xfr, false);
     let mut set = VersionSet::ALL;
-    for &feature in features.as_slice() {
-        set = set.intersection(feature.versions);
-        if set.is_empty() {
-            return Err(Violation {
-                feature,
-                legal: set,
-            });
-        }
+    let emptied = first_feature(xfr, false, |f| {
+        set = set.intersection(f.versions);
+        set.is_empty()
+    });
+    match emptied {
+        None => Ok(()),
+        Some(feature) => Err(Violation {
+            feature,
+            legal: set,
+        }),
     }
-    Ok(())
 }
 
 /// Notes about lines that are legal but unusual in `version`.

@@ -97,7 +97,7 @@ pub struct Parsed<'a> {
 /// assert_eq!(parse(b"XFR 0 NS 0", Version::MSNP21), Ok(Xfr::SoftReset));
 /// ```
 pub fn parse(line: &[u8], version: Version) -> Result<Xfr<'_>, Error> {
-    parse_with(line, Mode::Strict, Some(version)).map(|p| p.xfr)
+    read(line, Mode::Strict, Some(version)).map(|p| p.xfr)
 }
 
 /// Reads one XFR line the way real traffic needs: everything strict mode takes, plus the
@@ -120,7 +120,7 @@ pub fn parse(line: &[u8], version: Version) -> Result<Xfr<'_>, Error> {
 /// assert!(parse_lenient(b"XFR 0 NS 1.2.3.4:1863 U D89 http://x", Version::MSNP18).is_err());
 /// ```
 pub fn parse_lenient(line: &[u8], version: Version) -> Result<Parsed<'_>, Error> {
-    parse_with(line, Mode::Lenient, Some(version))
+    read(line, Mode::Lenient, Some(version))
 }
 
 /// Reads one XFR line in `mode`, for `version` or — with `None`, before any `VER` — for
@@ -134,7 +134,48 @@ pub fn parse_lenient(line: &[u8], version: Version) -> Result<Parsed<'_>, Error>
 /// assert_eq!(p.xfr.legal_versions(), VersionSet::range(Version::MSNP13, Version::MSNP20));
 /// ```
 pub fn parse_with(line: &[u8], mode: Mode, version: Option<Version>) -> Result<Parsed<'_>, Error> {
-    let (xfr, content, mut deviations) = read(line, mode)?;
+    read(line, mode, version)
+}
+
+/// All three steps. Lines in the strict grammar take the one-pass reader; the general reader
+/// sees the rest, and finds the error or the lenient reading. Inlined into each entry point,
+/// so that the mode and version questions are settled when it is compiled.
+#[inline(always)]
+fn read(line: &[u8], mode: Mode, version: Option<Version>) -> Result<Parsed<'_>, Error> {
+    let content = line.strip_suffix(b"\r\n").unwrap_or(line);
+    match fast::xfr(content) {
+        Some(xfr) => {
+            debug_assert_eq!(
+                Ok(&xfr),
+                frame(line, Mode::Strict)
+                    .and_then(|mut c| general(&mut c).map_err(|f| f.into_error(line)))
+                    .as_ref(),
+                "the one-pass reader disagrees with the general reader"
+            );
+            versions(xfr, Deviations::NONE, content, line, mode, version)
+        }
+        None => read_general(line, mode, version),
+    }
+}
+
+/// Steps 1 and 2 the general way, then step 3.
+#[inline(never)]
+fn read_general(line: &[u8], mode: Mode, version: Option<Version>) -> Result<Parsed<'_>, Error> {
+    let mut cursor = frame(line, mode)?;
+    let xfr = general(&mut cursor).map_err(|f| f.into_error(line))?;
+    versions(xfr, cursor.deviations, cursor.content, line, mode, version)
+}
+
+/// Step 3: the version rules, for a value read from `content` (a part of `line`).
+#[inline(always)]
+fn versions<'a>(
+    xfr: Xfr<'a>,
+    mut deviations: Deviations,
+    content: &[u8],
+    line: &[u8],
+    mode: Mode,
+    version: Option<Version>,
+) -> Result<Parsed<'a>, Error> {
     let at = |index: u8| field_start(content, index, line);
     match (mode, version) {
         (Mode::Strict, Some(v)) => rules::check(&xfr, v).map_err(|bad| bad.error(v, at))?,
@@ -150,27 +191,6 @@ pub fn parse_with(line: &[u8], mode: Mode, version: Option<Version>) -> Result<P
         rules::advise(&xfr, v, &mut deviations);
     }
     Ok(Parsed { xfr, deviations })
-}
-
-/// Steps 1 and 2: the value, the line's content (for finding fields again) and the syntax
-/// deviations. Lines in the strict grammar take the one-pass reader; the general reader sees
-/// the rest, and finds the error or the lenient reading.
-#[inline(always)]
-fn read(line: &[u8], mode: Mode) -> Result<(Xfr<'_>, &[u8], Deviations), Error> {
-    let content = line.strip_suffix(b"\r\n").unwrap_or(line);
-    if let Some(xfr) = fast::xfr(content) {
-        debug_assert_eq!(
-            Ok(&xfr),
-            frame(line, Mode::Strict)
-                .and_then(|mut c| general(&mut c).map_err(|f| f.into_error(line)))
-                .as_ref(),
-            "the one-pass reader disagrees with the general reader"
-        );
-        return Ok((xfr, content, Deviations::NONE));
-    }
-    let mut cursor = frame(line, mode)?;
-    let xfr = general(&mut cursor).map_err(|f| f.into_error(line))?;
-    Ok((xfr, cursor.content, cursor.deviations))
 }
 
 /// The byte offset in `line` where field `index` of `content` (a part of `line`) starts, or

@@ -113,9 +113,16 @@ fn at_boundary(rest: &[u8]) -> bool {
 /// Decimal digits without a leading zero, at most `max`; the rest of the input after them.
 #[inline(always)]
 fn number(s: &[u8], max: u64) -> Option<(u64, &[u8])> {
-    let mut n = 0u64;
-    let mut len = 0;
-    while let Some(&b) = s.get(len) {
+    let (&first, mut rest) = s.split_first()?;
+    let mut n = u64::from(first.wrapping_sub(b'0'));
+    if n > 9 {
+        return None;
+    }
+    if n == 0 {
+        // `0` alone; a leading zero otherwise.
+        return (!starts_with_digit(rest)).then_some((0, rest));
+    }
+    while let [b, tail @ ..] = rest {
         let digit = b.wrapping_sub(b'0');
         if digit > 9 {
             break;
@@ -125,12 +132,38 @@ fn number(s: &[u8], max: u64) -> Option<(u64, &[u8])> {
         if n > max {
             return None;
         }
-        len += 1;
+        rest = tail;
     }
-    if len == 0 || (len > 1 && s[0] == b'0') {
-        return None;
-    }
-    Some((n, &s[len..]))
+    Some((n, rest))
+}
+
+#[inline(always)]
+fn starts_with_digit(s: &[u8]) -> bool {
+    s.first().is_some_and(u8::is_ascii_digit)
+}
+
+/// One IPv4 octet (0–255, no leading zero) at the start of `s`, and the rest: at most three
+/// digits, so unrolled.
+#[inline(always)]
+fn octet(s: &[u8]) -> Option<&[u8]> {
+    let digit = |b: &u8| {
+        let d = b.wrapping_sub(b'0');
+        (d <= 9).then_some(u16::from(d))
+    };
+    let (a, rest) = s.split_first()?;
+    let a = digit(a)?;
+    let rest = match rest {
+        [b, c, rest @ ..] if a != 0 && b.is_ascii_digit() && c.is_ascii_digit() => {
+            let value = a * 100 + digit(b)? * 10 + digit(c)?;
+            if value > 255 {
+                return None;
+            }
+            rest
+        }
+        [b, rest @ ..] if a != 0 && b.is_ascii_digit() => rest,
+        _ => rest,
+    };
+    (!starts_with_digit(rest)).then_some(rest)
 }
 
 /// `host:port` at the start of a field; the rest of the line after it.
@@ -161,29 +194,18 @@ fn ipv4_len(s: &[u8]) -> Option<usize> {
         if i > 0 {
             rest = rest.strip_prefix(b".")?;
         }
-        (_, rest) = number(rest, 255)?;
+        rest = octet(rest)?;
     }
     Some(s.len() - rest.len())
 }
 
-const DIGIT: u8 = 1;
-const NAME: u8 = 2;
-const DOT: u8 = 3;
-const COLON: u8 = 4;
-
-/// The bytes of a host name and what ends one.
-const NAME_BYTES: [u8; 256] = {
-    let mut table = [0u8; 256];
+/// Whether each byte may be in a DNS label.
+const LABEL_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        table[b] = match c {
-            b'0'..=b'9' => DIGIT,
-            b'a'..=b'z' | b'A'..=b'Z' | b'-' => NAME,
-            b'.' => DOT,
-            b':' => COLON,
-            _ => 0,
-        };
+        table[b] = c.is_ascii_alphanumeric() || c == b'-';
         b += 1;
     }
     table
@@ -193,34 +215,26 @@ const NAME_BYTES: [u8; 256] = {
 /// leading `*` label, not all digits, at most 253 bytes) ending at the first `:` of `s`.
 #[inline(always)]
 fn name_len(s: &[u8]) -> Option<usize> {
-    let (mut i, mut named) = if s.starts_with(b"*.") {
-        (2, true)
-    } else {
-        (0, false)
-    };
-    let mut label = i;
-    loop {
-        let b = *s.get(i)?;
-        match NAME_BYTES[usize::from(b)] {
-            DIGIT => {}
-            NAME => named = true,
-            class @ (DOT | COLON) => {
-                let text = &s[label..i];
-                match (text.first(), text.last()) {
-                    (Some(b'-'), _) | (_, Some(b'-')) | (None, _) => return None,
-                    _ if text.len() > 63 => return None,
-                    _ => {}
-                }
-                if class == COLON {
-                    break;
-                }
-                label = i + 1;
-            }
+    let first = if s.starts_with(b"*.") { 2 } else { 0 };
+    let mut label = first;
+    let end = loop {
+        let len = s[label..]
+            .iter()
+            .position(|&b| !LABEL_BYTES[usize::from(b)])?;
+        let end = label + len;
+        if len == 0 || len > 63 || s[label] == b'-' || s[end - 1] == b'-' {
+            return None;
+        }
+        match s[end] {
+            b'.' => label = end + 1,
+            b':' => break end,
             _ => return None,
         }
-        i += 1;
-    }
-    (named && i <= MAX_HOST_LEN).then_some(i)
+    };
+    // Digits and dots alone make an IPv4 address or nothing. The first letter usually comes
+    // at once.
+    let named = first > 0 || s[..end].iter().any(|&b| !(b.is_ascii_digit() || b == b'.'));
+    (named && end <= MAX_HOST_LEN).then_some(end)
 }
 
 /// A cookie or salt (printable ASCII without spaces) at the start of `s`, and the rest.
