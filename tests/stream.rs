@@ -78,6 +78,29 @@ fn payload_tables_follow_direction_and_can_be_replaced() {
     assert!(events[1].contains("SoftReset"));
 }
 
+/// Tables with the same verbs are equal however they were built, and a removed verb is gone.
+#[test]
+fn payload_tables_compare_by_their_verbs() {
+    let built = PayloadCommands::empty().with("MSG").unwrap();
+    let trimmed = built.with("NOT").unwrap().without("NOT");
+    assert_eq!(trimmed, built);
+    assert!(!trimmed.contains("NOT") && trimmed.contains("MSG"));
+    assert_eq!(trimmed.iter().collect::<Vec<_>>(), ["MSG"]);
+    // Removing from the middle keeps the rest, in order.
+    let three = built
+        .with("NOT")
+        .unwrap()
+        .with("UBX")
+        .unwrap()
+        .without("NOT");
+    assert_eq!(three.iter().collect::<Vec<_>>(), ["MSG", "UBX"]);
+    assert_eq!(three, built.with("UBX").unwrap());
+    assert!(!three.contains("NOT"));
+    // Only three upper-case letters are verbs.
+    assert_eq!(PayloadCommands::empty().with("msg"), None);
+    assert!(!PayloadCommands::empty().contains("\0\0\0"));
+}
+
 #[test]
 fn msnp24_con_payload_is_skipped_and_reported_unsupported() {
     let stream = b"XFR 3 CON 23\r\n<xml>XFR 1 SB</xml>\r\n\r\nXFR 0 NS 0\r\n";
