@@ -713,12 +713,16 @@ fn decimal<'a>(
 
 /// The first byte outside `!`..=`~`, eight bytes at a time: a word is clean when no byte is
 /// below 0x21 (subtracting borrows into the high bit), 0x7F (adding 1 carries into it) or
-/// from 0x80 up (the high bit is set). A carry or borrow only crosses from a bad byte, so a
-/// clean word is never flagged and a flagged word always holds a bad byte.
+/// from 0x80 up (the high bit is set). A carry or borrow only starts at a bad byte and moves
+/// up, so the lowest flagged byte of a word is its first bad one.
+#[inline]
 fn first_non_graphic(bytes: &[u8]) -> Option<usize> {
-    let (clean, _) = first_flagged_word(bytes, |w| {
+    let (clean, flags) = first_flagged_word(bytes, |w| {
         (w.wrapping_sub(ONES * 0x21) | w.wrapping_add(ONES) | w) & HIGHS
     });
+    if flags != 0 {
+        return Some(clean + (flags.trailing_zeros() / 8) as usize);
+    }
     bytes[clean..]
         .iter()
         .position(|b| !b.is_ascii_graphic())
