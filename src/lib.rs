@@ -106,8 +106,9 @@
 //!
 //! ## Where things live
 //!
-//! `syntax` reads lines ([`parse`], [`parse_lenient`], [`parse_with`]); `rules` holds the version
-//! rules; `write` writes; `value` has [`Xfr`] and its field types, which check their own
+//! `syntax` reads lines ([`parse`], [`parse_lenient`], [`parse_with`]): `syntax::fast` reads
+//! lines already in the strict grammar in one pass, the general reader in `syntax` everything
+//! else, with exact errors and lenient deviations; `rules` holds the version rules; `write` writes; `value` has [`Xfr`] and its field types, which check their own
 //! invariants so that every value can be written; `stream`, `session` and `transcript` handle
 //! captured traffic. nom is used inside and never appears in the API.
 //!

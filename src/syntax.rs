@@ -615,7 +615,7 @@ fn general<'a>(c: &mut Cursor<'a>) -> Result<Xfr<'a>, Fail<'a>> {
     }
 }
 
-/// NS fields 4 and on: nothing | `0` [current] | `U D` [hop] | `G D hop`.
+/// NS fields 4 and on: nothing | `0` `[current]` | `U D` `[hop]` | `G D hop`.
 fn ns_form<'a>(c: &mut Cursor<'a>) -> Result<NsForm<'a>, Fail<'a>> {
     let form = match c.optional()? {
         None => return Ok(NsForm::Bare),
