@@ -7,8 +7,9 @@
 //! which finds the exact error or the lenient reading.
 //!
 //! It accepts exactly the lines the general reader accepts in strict mode (before the version
-//! rules), with the same value; the unit tests below and a debug assertion in
-//! [`super::parse_with`], which every test and fuzz run goes through, hold the two together.
+//! rules), with the same value. The property tests below hold the two together, and so does an
+//! assertion in the parent's `read` that debug builds (every test) and cargo-fuzz builds
+//! (`cfg(fuzzing)`) make on every line this module reads.
 
 use super::{BASE64_VALUES, MAX_HOST_LEN, MAX_TOKEN_LEN, first_non_graphic};
 use crate::value::{
@@ -104,7 +105,7 @@ fn end(rest: &[u8]) -> Option<()> {
     rest.is_empty().then_some(())
 }
 
-/// Where the field that ended at the start of `rest` is followed by a space or the end.
+/// Whether the field that ended where `rest` starts is followed by a space or the line's end.
 #[inline(always)]
 fn at_boundary(rest: &[u8]) -> bool {
     matches!(rest.first(), None | Some(b' '))
@@ -211,8 +212,9 @@ const LABEL_BYTES: [bool; 256] = {
     table
 };
 
-/// The length of the DNS name (labels of 1–63 letters, digits and inner hyphens, an optional
-/// leading `*` label, not all digits, at most 253 bytes) ending at the first `:` of `s`.
+/// The length of the DNS name ending at the first `:` of `s`: labels of 1–63 letters, digits
+/// and inner hyphens, an optional leading `*` label, at most 253 bytes, and not digits and
+/// dots alone.
 #[inline(always)]
 fn name_len(s: &[u8]) -> Option<usize> {
     let first = if s.starts_with(b"*.") { 2 } else { 0 };
@@ -326,6 +328,13 @@ mod tests {
         };
     }
 
+    /// 192 bytes of name: three labels of 63 and their dots.
+    macro_rules! three_labels {
+        () => {
+            concat!(label63!(), ".", label63!(), ".", label63!(), ".")
+        };
+    }
+
     /// The values one field may take in the agreement property: right ones, and wrong ones
     /// that sit close to right.
     type Field = (&'static [&'static str], &'static [&'static str]);
@@ -351,12 +360,7 @@ mod tests {
             concat!(label63!(), ".b:1"),
             // 253 bytes, the longest name.
             concat!(
-                label63!(),
-                ".",
-                label63!(),
-                ".",
-                label63!(),
-                ".",
+                three_labels!(),
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:1"
             ),
         ],
@@ -387,12 +391,7 @@ mod tests {
             "a.b",
             concat!(label63!(), "a.b:1"),
             concat!(
-                label63!(),
-                ".",
-                label63!(),
-                ".",
-                label63!(),
-                ".",
+                three_labels!(),
                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:1"
             ),
         ],
