@@ -276,27 +276,43 @@ fn first_field(text: &[u8]) -> (&[u8], &[u8]) {
 
 /// A decimal number without sign (leading zeros allowed: this is classification, not parsing).
 fn number(field: &[u8]) -> Option<u64> {
-    if field.is_empty() || field.len() > 19 || !field.iter().all(u8::is_ascii_digit) {
+    // At most 19 digits, so `n` cannot overflow. A plain loop: fields are a few digits long.
+    if field.is_empty() || field.len() > 19 {
         return None;
     }
-    Some(
-        field
-            .iter()
-            .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')),
-    )
+    let mut n = 0u64;
+    for &b in field {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(digit);
+    }
+    Some(n)
 }
 
 /// Tells what a line is by its first field (and second, for numeric replies).
 #[inline]
 pub(crate) fn classify(line: &[u8]) -> LineClass<'_> {
-    // Nearly every line starts with its three-letter verb and a space, which settles it.
-    if let [a, b, c, b' ', ..] = *line {
-        if [a, b, c].iter().all(u8::is_ascii_uppercase) {
-            return if [a, b, c] == *b"XFR" {
+    // Nearly every line starts with its three-letter verb or reply code and a space, which
+    // settles it or leaves only the TrID to read.
+    if let [a, b, c, b' ', ref rest @ ..] = *line {
+        let verb = [a, b, c];
+        if verb.iter().all(u8::is_ascii_uppercase) {
+            return if verb == *b"XFR" {
                 LineClass::Xfr
             } else {
                 LineClass::Command(core::str::from_utf8(&line[..3]).unwrap_or(""))
             };
+        }
+        if verb.iter().all(u8::is_ascii_digit) {
+            let trid = number(first_field(body(rest)).0).and_then(|n| u32::try_from(n).ok());
+            if let (Some(code), Some(trid)) = (number(&verb), trid) {
+                return LineClass::Reply(ErrorReply {
+                    code: ErrorCode(code as u16),
+                    trid: TrId(trid),
+                });
+            }
         }
     }
     classify_fields(line)
@@ -344,6 +360,19 @@ fn is_con(body: &[u8]) -> bool {
     }
 }
 
+/// Whether an XFR line is plainly not `XFR TrID CON`: `XFR TrID NS` or `XFR TrID SB` with
+/// single spaces, as nearly every XFR line is. A shortcut in front of [`is_con`].
+fn not_con(line: &[u8]) -> bool {
+    let Some(rest) = line.strip_prefix(b"XFR ") else {
+        return false;
+    };
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    matches!(
+        rest[digits..],
+        [b' ', b'N', b'S', ..] | [b' ', b'S', b'B', ..]
+    )
+}
+
 /// The payload length that follows `line`, if its command carries one: the command (`class`,
 /// from [`classify`]) is in `payloads` or is MSNP24's `XFR TrID CON length`, and its last field
 /// is a number.
@@ -352,16 +381,34 @@ pub(crate) fn payload_len(
     class: &LineClass<'_>,
     payloads: &PayloadCommands,
 ) -> Option<usize> {
-    let body = body(line);
     let carries = match class {
-        LineClass::Xfr => is_con(body),
+        LineClass::Xfr => !not_con(line) && is_con(body(line)),
         LineClass::Command(verb) => payloads.contains_bytes(verb.as_bytes()),
         LineClass::Reply(_) | LineClass::Blank => false,
     };
     if !carries {
         return None;
     }
-    // The last field, found from the end; the verb itself is no length.
+    last_number(body(line))
+}
+
+/// The last field of a line as a number, when a field comes before it (the verb itself is no
+/// length).
+fn last_number(body: &[u8]) -> Option<usize> {
+    // Usually the line starts with its verb and ends in digits after one blank.
+    let digits = body.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let before = body.len().checked_sub(digits + 1).map(|i| body[i]);
+    if digits > 0
+        && before.as_ref().is_some_and(is_blank)
+        && body.first().is_some_and(|b| !is_blank(b))
+    {
+        return number(&body[body.len() - digits..]).and_then(|n| usize::try_from(n).ok());
+    }
+    last_number_fields(body)
+}
+
+/// [`last_number`] for any line.
+fn last_number_fields(body: &[u8]) -> Option<usize> {
     let trimmed = body.trim_ascii_end();
     let start = trimmed.iter().rposition(is_blank)? + 1;
     if trimmed[..start].iter().all(is_blank) {
@@ -393,10 +440,25 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
         /// The shortcut for `VVV ` lines says what the field-by-field reading says.
         #[test]
         fn classify_shortcut_agrees(line in "(XFR|[A-Z]{3}|[0-9]{3}|[A-Za-z0-9]{1,4}|)[ \t\r\n]?[ -~\t\r\n]{0,12}") {
             prop_assert_eq!(classify(line.as_bytes()), classify_fields(line.as_bytes()));
+        }
+
+        /// The shortcut for a line ending in `␠digits` says what reading fields from the end says.
+        #[test]
+        fn last_number_shortcut_agrees(line in "[ \tA-Z0-9]{0,8}[ \t]?[0-9]{0,21}[ \t\x0c]{0,2}") {
+            prop_assert_eq!(last_number(line.as_bytes()), last_number_fields(line.as_bytes()));
+        }
+
+        /// A line the CON shortcut clears is no CON line.
+        #[test]
+        fn not_con_is_never_con(line in "[ \t]?XFR( |  |\t)[0-9]{0,4}( |  |\t)(NS|SB|CON|CO|CONX)( |\t|\r\n)?[ -~]{0,4}") {
+            let line = line.as_bytes();
+            prop_assert!(!(not_con(line) && is_con(body(line))));
         }
     }
 }
