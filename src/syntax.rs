@@ -281,7 +281,9 @@ fn is_delimiter(b: u8) -> bool {
     b == b' ' || b == b'\t' || b == b'\r' || b == b'\n'
 }
 
+/// A byte of 1 in every lane of a word.
 const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+/// Every lane's high bit.
 const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
 
 /// Walks `bytes` eight at a time (little-endian words) while `flags` finds nothing in a word;

@@ -11,7 +11,7 @@
 //! assertion in the parent's `read` that debug builds (every test) and cargo-fuzz builds
 //! (`cfg(fuzzing)`) make on every line this module reads.
 
-use super::{BASE64_VALUES, MAX_HOST_LEN, MAX_TOKEN_LEN, first_non_graphic};
+use super::{BASE64_VALUES, HIGHS, MAX_HOST_LEN, MAX_TOKEN_LEN, ONES, first_non_graphic};
 use crate::value::{
     Address, Auth, HopBlob, Host, NsForm, NsReferral, Port, Request, SbForm, SbReferral,
     ServerType, Token, TrId, Xfr,
@@ -114,6 +114,46 @@ fn at_boundary(rest: &[u8]) -> bool {
 /// Decimal digits without a leading zero, at most `max`; the rest of the input after them.
 #[inline(always)]
 fn number(s: &[u8], max: u64) -> Option<(u64, &[u8])> {
+    // Numbers in a line are short and followed by more of it: read eight bytes at once.
+    if let Some(&word) = s.first_chunk::<8>() {
+        if let Some((n, len)) = leading_digits(u64::from_le_bytes(word)) {
+            if len == 0 || (len > 1 && s[0] == b'0') || n > max {
+                return None;
+            }
+            return Some((n, &s[len..]));
+        }
+    }
+    number_by_bytes(s, max)
+}
+
+/// The value and count of the decimal digits `word` (little-endian) starts with, or `None`
+/// when all eight bytes are digits.
+#[inline(always)]
+fn leading_digits(word: u64) -> Option<(u64, usize)> {
+    // Less '0', a digit's byte is its value; a byte that is no digit gets its high bit set by
+    // the subtraction (below '0', borrowing) or by adding 0x76 (above '9'). Borrows and carries
+    // only move up from such a byte, so the lowest flagged byte is the first non-digit.
+    let x = word.wrapping_sub(ONES * u64::from(b'0'));
+    let flags = (x | x.wrapping_add(ONES * 0x76)) & HIGHS;
+    if flags == 0 {
+        return None;
+    }
+    let len = (flags.trailing_zeros() / 8) as usize;
+    if len == 0 {
+        return Some((0, 0));
+    }
+    // The digits moved to the top of the word, so that zeros lead them, then combined in
+    // pairs, fours and eights: each step multiplies the more significant half and adds.
+    let x = x << (64 - 8 * len);
+    let x = (x.wrapping_mul(10 << 8 | 1) >> 8) & 0x00FF_00FF_00FF_00FF;
+    let x = (x.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_FFFF_0000_FFFF;
+    let x = x.wrapping_mul(10_000 << 32 | 1) >> 32;
+    Some((x, len))
+}
+
+/// [`number`] a byte at a time, for the end of a line and numbers of eight digits or more.
+#[inline(always)]
+fn number_by_bytes(s: &[u8], max: u64) -> Option<(u64, &[u8])> {
     let (&first, mut rest) = s.split_first()?;
     let mut n = u64::from(first.wrapping_sub(b'0'));
     if n > 9 {
@@ -488,6 +528,30 @@ mod tests {
                 line.extend_from_slice(end.as_bytes());
                 line
             })
+    }
+
+    /// Digits, then anything: the word-at-a-time reading agrees with the byte loop for every
+    /// count of digits around the word size, every byte after them and every limit used.
+    #[test]
+    fn number_by_words_matches_number_by_bytes() {
+        let digits = b"9876543210123";
+        for count in 0..=digits.len() {
+            for lead in [b'1', b'0'] {
+                for after in 0..=255u8 {
+                    for (pad, with) in [(0, b' '), (1, b'7'), (8, b'7'), (8, b' ')] {
+                        let mut s = Vec::from(&digits[..count]);
+                        if let Some(first) = s.first_mut() {
+                            *first = lead;
+                        }
+                        s.push(after);
+                        s.extend(core::iter::repeat_n(with, pad));
+                        for max in [255, u64::from(u16::MAX), u64::from(u32::MAX)] {
+                            assert_eq!(number(&s, max), number_by_bytes(&s, max), "{s:?} {max}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     proptest! {
