@@ -8,7 +8,7 @@
 
 use crate::command::{self, Direction, ErrorReply, LineClass, PayloadCommands};
 use crate::error::Error;
-use crate::syntax::{Mode, Parsed, parse_with};
+use crate::syntax::{Mode, Parsed, read};
 use crate::version::Version;
 
 /// The default longest line, in bytes, line end included.
@@ -283,7 +283,10 @@ impl Decoder {
         match class {
             LineClass::Xfr => Event::Xfr {
                 line,
-                result: parse_with(line, self.config.mode, self.config.version),
+                result: match self.config.mode {
+                    Mode::Strict => read(line, Mode::Strict, self.config.version),
+                    Mode::Lenient => read(line, Mode::Lenient, self.config.version),
+                },
             },
             LineClass::Reply(reply) => Event::ErrorReply { line, reply },
             LineClass::Command(verb) => Event::Command {

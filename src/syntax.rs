@@ -138,10 +138,10 @@ pub fn parse_with(line: &[u8], mode: Mode, version: Option<Version>) -> Result<P
 }
 
 /// All three steps. Lines in the strict grammar take the one-pass reader; the general reader
-/// sees the rest, and finds the error or the lenient reading. Inlined into each entry point,
-/// so that the mode and version questions are settled when it is compiled.
+/// sees the rest, and finds the error or the lenient reading. Inlined into each entry point
+/// (and the decoder, once per mode), so that the mode question is settled when it is compiled.
 #[inline(always)]
-fn read(line: &[u8], mode: Mode, version: Option<Version>) -> Result<Parsed<'_>, Error> {
+pub(crate) fn read(line: &[u8], mode: Mode, version: Option<Version>) -> Result<Parsed<'_>, Error> {
     let content = line.strip_suffix(b"\r\n").unwrap_or(line);
     match fast::xfr(content) {
         Some(xfr) => {
