@@ -184,7 +184,8 @@ fn starts_with_digit(s: &[u8]) -> bool {
 }
 
 /// One IPv4 octet (0–255, no leading zero) at the start of `s`, and the rest: at most three
-/// digits, so unrolled.
+/// digits, so unrolled. The general reader's `octet` says the same, but builds its error for
+/// every host name tried as an address first; using it here cost 76 instructions a line.
 #[inline(always)]
 fn octet(s: &[u8]) -> Option<&[u8]> {
     let digit = |b: &u8| {
