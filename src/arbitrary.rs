@@ -1,12 +1,17 @@
-//! `Arbitrary` for the value types (feature `arbitrary`): every generated value is valid, so a
-//! fuzzer can write it and read it back.
+//! `Arbitrary` for the value types (feature `arbitrary`): every generated field is valid, and
+//! every generated [`Xfr`] (and referral) is in the shape of a version it picks first, so it
+//! writes in at least that version and a fuzzer can write it and read it back.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 
-use crate::value::{HopBlob, Host, Port, Token};
+use crate::value::{
+    Address, Auth, HopBlob, Host, NsForm, NsReferral, Port, Request, SbForm, SbReferral, Token,
+    TrId, Xfr,
+};
+use crate::version::Version;
 
 const LABEL: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789-";
 
@@ -66,6 +71,7 @@ impl<'a> Arbitrary<'a> for HopBlob<'a> {
         }
         let extra: Vec<u8> = u.arbitrary()?;
         plain.extend(extra.into_iter().take(64));
+        plain.truncate(crate::syntax::MAX_TOKEN_LEN / 4 * 3);
         HopBlob::from_string(crate::syntax::encode_base64(&plain))
             .map_err(|_| arbitrary::Error::IncorrectFormat)
     }
@@ -74,5 +80,89 @@ impl<'a> Arbitrary<'a> for HopBlob<'a> {
 impl<'a> Arbitrary<'a> for Port {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         Ok(Port::new(u.int_in_range(1..=u16::MAX)?).unwrap_or(Port::DEFAULT))
+    }
+}
+
+/// Always with a port, as every version's strict grammar writes addresses.
+impl<'a> Arbitrary<'a> for Address<'a> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        Ok(Address::new(u.arbitrary()?, Some(u.arbitrary()?)))
+    }
+}
+
+fn version(u: &mut Unstructured<'_>) -> Result<Version> {
+    Ok(
+        Version::new(u.int_in_range(Version::MIN.number()..=Version::MAX.number())?)
+            .unwrap_or(Version::MAX),
+    )
+}
+
+/// An NS referral in `version`'s shape.
+fn ns_referral<'a>(u: &mut Unstructured<'a>, version: Version) -> Result<NsReferral<'a>> {
+    let mut trid: TrId = u.arbitrary()?;
+    let form = match version.number() {
+        2 => NsForm::Bare,
+        3..=6 => NsForm::Zero,
+        7..=12 => NsForm::Current(u.arbitrary()?),
+        13..=20 => NsForm::UD,
+        _ if u.ratio(1, 4)? => {
+            trid = TrId(0);
+            NsForm::Gateway(u.arbitrary()?)
+        }
+        _ => NsForm::Hop(u.arbitrary()?),
+    };
+    Ok(NsReferral {
+        trid,
+        server: u.arbitrary()?,
+        form,
+    })
+}
+
+/// An SB referral in `version`'s shape.
+fn sb_referral<'a>(u: &mut Unstructured<'a>, version: Version) -> Result<SbReferral<'a>> {
+    let auth = match version.number() {
+        2..=11 => match u.int_in_range(0..=5)? {
+            0 => Auth::Ctp,
+            1 => Auth::Md5(u.arbitrary()?),
+            _ => Auth::Cki(u.arbitrary()?),
+        },
+        _ => Auth::Cki(u.arbitrary()?),
+    };
+    let form = match version.number() {
+        2..=12 => SbForm::Classic,
+        13 => SbForm::Domain,
+        _ => SbForm::Direct(u.arbitrary()?),
+    };
+    Ok(SbReferral {
+        trid: u.arbitrary()?,
+        server: u.arbitrary()?,
+        auth,
+        form,
+    })
+}
+
+impl<'a> Arbitrary<'a> for NsReferral<'a> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let v = version(u)?;
+        ns_referral(u, v)
+    }
+}
+
+impl<'a> Arbitrary<'a> for SbReferral<'a> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let v = version(u)?;
+        sb_referral(u, v)
+    }
+}
+
+impl<'a> Arbitrary<'a> for Xfr<'a> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let v = version(u)?;
+        Ok(match u.int_in_range(0..=9)? {
+            0 => Xfr::SoftReset,
+            1 | 2 => Xfr::Request(Request::arbitrary(u)?),
+            3..=5 => Xfr::Ns(ns_referral(u, v)?),
+            _ => Xfr::Sb(sb_referral(u, v)?),
+        })
     }
 }

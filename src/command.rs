@@ -40,6 +40,11 @@ pub const MAX_PAYLOAD_COMMANDS: usize = 32;
 /// server with its own commands) builds its own with [`with`](PayloadCommands::with) and
 /// [`without`](PayloadCommands::without).
 ///
+/// Numeric replies are in the table too ([`numeric_replies`](PayloadCommands::numeric_replies)):
+/// from MSNP13 on, a reply `CODE TrID LENGTH` (`241 5 7`, answering an `ADL`) is followed by
+/// LENGTH bytes, while `CODE TrID` (`913 12`) has none. The server's table and the
+/// either-direction table say so; the client's does not (clients send no numeric replies).
+///
 /// ```
 /// use msnp_xfr::{Direction, PayloadCommands};
 ///
@@ -56,6 +61,8 @@ pub struct PayloadCommands {
     /// in the unused slots.
     keys: [u32; MAX_PAYLOAD_COMMANDS],
     len: usize,
+    /// Whether `CODE TrID LENGTH` replies carry a payload.
+    numeric: bool,
 }
 
 /// An unused slot's key: no verb's (a key's top byte is 0).
@@ -83,28 +90,62 @@ impl PayloadCommands {
             verbs: [[0; 3]; MAX_PAYLOAD_COMMANDS],
             keys: [NO_KEY; MAX_PAYLOAD_COMMANDS],
             len: 0,
+            numeric: false,
         }
     }
 
     /// The protocol notes' table for one direction.
     pub fn for_direction(direction: Direction) -> Self {
         match direction {
-            Direction::ServerToClient => Self::from_known(SERVER_PAYLOADS),
+            Direction::ServerToClient => {
+                Self::from_known(SERVER_PAYLOADS).with_numeric_replies(true)
+            }
             Direction::ClientToServer => Self::from_known(CLIENT_PAYLOADS),
         }
     }
 
     /// The commands that carry a payload in *both* directions: the safe table when a line's
-    /// direction is unknown (`QRY`, say, is a payload command only from the client).
+    /// direction is unknown (`QRY`, say, is a payload command only from the client). Numeric
+    /// replies with a length keep their payload: only servers send numeric replies.
     pub fn either_direction() -> Self {
         let client = Self::from_known(CLIENT_PAYLOADS);
-        let mut out = Self::empty();
+        let mut out = Self::empty().with_numeric_replies(true);
         for verb in SERVER_PAYLOADS {
             if client.contains(verb) {
                 out = out.with(verb).unwrap_or(out);
             }
         }
         out
+    }
+
+    /// The table with numeric replies `CODE TrID LENGTH` carrying a payload (`true`) or not.
+    pub const fn with_numeric_replies(mut self, carry: bool) -> Self {
+        self.numeric = carry;
+        self
+    }
+
+    /// Whether numeric replies `CODE TrID LENGTH` carry a payload.
+    pub const fn numeric_replies(&self) -> bool {
+        self.numeric
+    }
+
+    /// The payload length that `line` announces, by this table: `None` when the line's command
+    /// carries no payload or its last field is no number. Leading zeros are a length like any
+    /// other; a length past `u64::MAX` reads as `u64::MAX`. Whether a length is believable is
+    /// the reader's call ([`DecoderConfig::max_payload`](crate::DecoderConfig::max_payload)).
+    ///
+    /// ```
+    /// use msnp_xfr::{Direction, PayloadCommands};
+    ///
+    /// let server = PayloadCommands::for_direction(Direction::ServerToClient);
+    /// assert_eq!(server.payload_len(b"MSG Hotmail Hotmail 0095\r\n"), Some(95));
+    /// assert_eq!(server.payload_len(b"241 5 7\r\n"), Some(7));
+    /// assert_eq!(server.payload_len(b"913 5\r\n"), None);
+    /// assert_eq!(server.payload_len(b"ADL 12 OK\r\n"), None);
+    /// assert_eq!(server.payload_len(b"MSG 1 N 99999999999999999999999\r\n"), Some(u64::MAX));
+    /// ```
+    pub fn payload_len(&self, line: &[u8]) -> Option<u64> {
+        payload_len(line, &classify(line), self)
     }
 
     fn from_known(verbs: &[&str]) -> Self {
@@ -165,7 +206,8 @@ impl PayloadCommands {
 
 impl fmt::Debug for PayloadCommands {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter()).finish()
+        let numeric = self.numeric.then_some("CODE TrID LENGTH");
+        f.debug_set().entries(self.iter()).entries(numeric).finish()
     }
 }
 
@@ -261,7 +303,7 @@ fn is_blank(b: &u8) -> bool {
 }
 
 /// The fields of a line, split on runs of spaces and tabs, line end removed.
-fn fields(line: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
+pub(crate) fn fields(line: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
     body(line).split(is_blank).filter(|f| !f.is_empty())
 }
 
@@ -272,6 +314,19 @@ fn first_field(text: &[u8]) -> (&[u8], &[u8]) {
     let text = &text[start..];
     let end = text.iter().position(is_blank).unwrap_or(text.len());
     text.split_at(end)
+}
+
+/// A payload length: decimal digits, as many as there are. Leading zeros are a length like
+/// any other; a value past `u64::MAX` saturates (no cap could allow it anyway).
+fn length(field: &[u8]) -> Option<u64> {
+    if field.is_empty() || !field.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(field.iter().fold(0u64, |n, &b| {
+        n.checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(b - b'0')))
+            .unwrap_or(u64::MAX)
+    }))
 }
 
 /// A decimal number without sign (leading zeros allowed: this is classification, not parsing).
@@ -374,17 +429,20 @@ fn not_con(line: &[u8]) -> bool {
 }
 
 /// The payload length that follows `line`, if its command carries one: the command (`class`,
-/// from [`classify`]) is in `payloads` or is MSNP24's `XFR TrID CON length`, and its last field
-/// is a number.
+/// from [`classify`]) is in `payloads` or is MSNP24's `XFR TrID CON length`, or it is a numeric
+/// reply with a field after its TrID and the table says those carry payloads; and its last
+/// field is a number.
 pub(crate) fn payload_len(
     line: &[u8],
     class: &LineClass<'_>,
     payloads: &PayloadCommands,
-) -> Option<usize> {
+) -> Option<u64> {
     let carries = match class {
         LineClass::Xfr => !not_con(line) && is_con(body(line)),
         LineClass::Command(verb) => payloads.contains_bytes(verb.as_bytes()),
-        LineClass::Reply(_) | LineClass::Blank => false,
+        // `CODE TrID` has no payload: the TrID is no length.
+        LineClass::Reply(_) => payloads.numeric && fields(line).nth(2).is_some(),
+        LineClass::Blank => false,
     };
     if !carries {
         return None;
@@ -392,9 +450,39 @@ pub(crate) fn payload_len(
     last_number(body(line))
 }
 
-/// The last field of a line as a number, when a field comes before it (the verb itself is no
+/// What a line announces about the bytes after it, judged against the longest payload a
+/// reader believes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Announced {
+    /// No payload: the next line follows.
+    Nothing,
+    /// A payload of this many bytes.
+    Payload(usize),
+    /// A length past `max`: no real payload is that long, so the bytes after the line cannot
+    /// be placed.
+    TooLong,
+}
+
+/// [`payload_len`] against the cap `max`: the one reading of payload lengths that the decoder
+/// and the transcript reader share.
+pub(crate) fn announced(
+    line: &[u8],
+    class: &LineClass<'_>,
+    payloads: &PayloadCommands,
+    max: usize,
+) -> Announced {
+    match payload_len(line, class, payloads) {
+        None => Announced::Nothing,
+        Some(n) => match usize::try_from(n) {
+            Ok(n) if n <= max => Announced::Payload(n),
+            _ => Announced::TooLong,
+        },
+    }
+}
+
+/// The last field of a line as a length, when a field comes before it (the verb itself is no
 /// length).
-fn last_number(body: &[u8]) -> Option<usize> {
+fn last_number(body: &[u8]) -> Option<u64> {
     // Usually the line starts with its verb and ends in digits after one blank.
     let digits = body.iter().rev().take_while(|b| b.is_ascii_digit()).count();
     let before = body.len().checked_sub(digits + 1).map(|i| body[i]);
@@ -402,19 +490,19 @@ fn last_number(body: &[u8]) -> Option<usize> {
         && before.as_ref().is_some_and(is_blank)
         && body.first().is_some_and(|b| !is_blank(b))
     {
-        return number(&body[body.len() - digits..]).and_then(|n| usize::try_from(n).ok());
+        return length(&body[body.len() - digits..]);
     }
     last_number_fields(body)
 }
 
 /// [`last_number`] for any line.
-fn last_number_fields(body: &[u8]) -> Option<usize> {
+fn last_number_fields(body: &[u8]) -> Option<u64> {
     let trimmed = body.trim_ascii_end();
     let start = trimmed.iter().rposition(is_blank)? + 1;
     if trimmed[..start].iter().all(is_blank) {
         return None;
     }
-    number(&trimmed[start..]).and_then(|n| usize::try_from(n).ok())
+    length(&trimmed[start..])
 }
 
 /// The first version a `VER` line names (the server's choice, in a reply): `Some(None)` for
@@ -438,6 +526,7 @@ pub(crate) fn ver_choice(line: &[u8]) -> Option<Option<Version>> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::format;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2048))]
@@ -450,8 +539,18 @@ mod tests {
 
         /// The shortcut for a line ending in `␠digits` says what reading fields from the end says.
         #[test]
-        fn last_number_shortcut_agrees(line in "[ \tA-Z0-9]{0,8}[ \t]?[0-9]{0,21}[ \t\x0c]{0,2}") {
+        fn last_number_shortcut_agrees(line in "[ \tA-Z0-9]{0,8}[ \t]?0{0,25}[0-9]{0,25}[ \t\x0c]{0,2}") {
             prop_assert_eq!(last_number(line.as_bytes()), last_number_fields(line.as_bytes()));
+        }
+
+        /// A length is the number its digits spell, however many zeros lead them; past
+        /// `u64::MAX` it saturates.
+        #[test]
+        fn length_is_the_number_spelled(zeros in 0usize..40, digits in "[1-9][0-9]{0,37}") {
+            let field = format!("{}{digits}", "0".repeat(zeros));
+            let exact: u128 = digits.parse().unwrap();
+            let expected = u64::try_from(exact).unwrap_or(u64::MAX);
+            prop_assert_eq!(length(field.as_bytes()), Some(expected));
         }
 
         /// A line the CON shortcut clears is no CON line.

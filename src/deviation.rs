@@ -26,10 +26,13 @@ pub enum Deviation {
     /// Advisory, not a departure: an `XFR SB` referral in MSNP21, which the documentation still
     /// allows but MSNP21 clients never receive in practice (switchboards were replaced).
     SwitchboardInMsnp21,
+    /// The fields are of different versions, and no one version allows them together
+    /// (`CTP` with MSNP13's `U messenger.msn.com`, a gateway referral with a TrID other than 0).
+    MixedVersions,
 }
 
 impl Deviation {
-    const ALL: [Deviation; 8] = [
+    const ALL: [Deviation; 9] = [
         Deviation::LeadingWhitespace,
         Deviation::ExtraWhitespace,
         Deviation::TrailingWhitespace,
@@ -38,6 +41,7 @@ impl Deviation {
         Deviation::LeadingZeros,
         Deviation::OtherVersion,
         Deviation::SwitchboardInMsnp21,
+        Deviation::MixedVersions,
     ];
 
     /// A short, stable, kebab-case name: `"missing-port"`.
@@ -51,6 +55,7 @@ impl Deviation {
             Deviation::LeadingZeros => "leading-zeros",
             Deviation::OtherVersion => "other-version",
             Deviation::SwitchboardInMsnp21 => "sb-in-msnp21",
+            Deviation::MixedVersions => "mixed-versions",
         }
     }
 

@@ -153,7 +153,7 @@ pub use command::{Direction, ErrorCode, ErrorReply, MAX_PAYLOAD_COMMANDS, Payloa
 pub use deviation::{Deviation, Deviations};
 pub use error::{Error, Field};
 pub use session::{MAX_PENDING, Observation, Session};
-pub use stream::{DEFAULT_MAX_LINE, Decoder, DecoderConfig, Event, Step};
+pub use stream::{DEFAULT_MAX_LINE, DEFAULT_MAX_PAYLOAD, Decoder, DecoderConfig, Event, Step};
 pub use syntax::{MAX_TOKEN_LEN, Mode, Parsed, parse, parse_lenient, parse_with};
 pub use transcript::{Transcript, TranscriptLine, split_prefix};
 pub use value::{

@@ -9,7 +9,8 @@
 //! - MSNP12: SB auth methods other than `CKI` (`CTP`, `MD5`) are gone.
 //! - MSNP13: XFR NS: `0` → `U`, current server → `D`; XFR SB gains `U messenger.msn.com`.
 //! - MSNP14: XFR SB gains the direct-connect flag `0|1`.
-//! - MSNP21: XFR NS gains the hop blob; gateway referrals use `G`.
+//! - MSNP21: XFR NS gains the hop blob; gateway referrals use `G` and, being
+//!   server-initiated, TrID 0.
 //! - Requests (`XFR TrID SB|NS`) and the soft reset `XFR 0 NS 0` are the same in every version.
 //!
 //! Each value is described as a short list of [`Feature`]s: a field (or the absence of one) at
@@ -91,6 +92,10 @@ fn first_feature(
     match xfr {
         Xfr::Request(_) | Xfr::SoftReset => {}
         Xfr::Ns(ns) => {
+            // A gateway referral is server-initiated, as the soft reset is: TrID 0 only.
+            if matches!(ns.form, NsForm::Gateway(_)) && ns.trid.0 != 0 {
+                visit!(has(1, Field::TrId, VersionSet::EMPTY));
+            }
             if ports && ns.server.port.is_none() {
                 visit!(lacks(3, Field::Port, VersionSet::EMPTY));
             }

@@ -7,8 +7,9 @@ use crate::syntax::{Mode, Parsed, parse_with};
 use crate::value::{ServerType, TrId, Xfr};
 use crate::version::Version;
 
-/// How many unanswered XFR requests a session remembers; older ones are forgotten, so a
-/// hostile peer cannot make it grow.
+/// How many unanswered XFR requests a session remembers. A request answered is forgotten at
+/// once; when this many are waiting, a new one makes the session forget the oldest, so a hostile
+/// peer cannot make it grow.
 pub const MAX_PENDING: usize = 16;
 
 /// What a line meant to the session.
@@ -60,9 +61,17 @@ pub struct Session {
     /// A version given by the caller, which `VER` does not change.
     fixed: Option<Version>,
     version: Option<Version>,
-    pending: [Option<(TrId, ServerType)>; MAX_PENDING],
-    /// Where the next pending request goes (a ring: the oldest is overwritten).
-    next: usize,
+    /// Unanswered requests, each with the sequence number it was sent as.
+    pending: [Option<Pending>; MAX_PENDING],
+    /// The next request's sequence number: the smallest among the pending is the oldest.
+    sent: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    trid: TrId,
+    server: ServerType,
+    seq: u64,
 }
 
 impl Session {
@@ -73,7 +82,7 @@ impl Session {
             fixed: None,
             version: None,
             pending: [None; MAX_PENDING],
-            next: 0,
+            sent: 0,
         }
     }
 
@@ -129,8 +138,14 @@ impl Session {
         let version = self.version();
         let result = parse_with(line, self.mode, version);
         let mut answers = None;
-        if let Ok(parsed) = &result {
-            match &parsed.xfr {
+        match &result {
+            // A referral to another NS ends what is known even when it does not parse: the
+            // client is about to leave, and what comes next is a new `VER`.
+            Err(_) if direction != Some(Direction::ClientToServer) && is_ns_referral(line) => {
+                self.forget();
+            }
+            Err(_) => {}
+            Ok(parsed) => match &parsed.xfr {
                 Xfr::Request(r) => {
                     if direction != Some(Direction::ServerToClient) {
                         self.add_pending(r.trid, r.server);
@@ -142,7 +157,7 @@ impl Session {
                     self.forget();
                 }
                 Xfr::SoftReset => self.forget(),
-            }
+            },
         }
         Observation::Xfr {
             version,
@@ -157,16 +172,41 @@ impl Session {
         self.pending = [None; MAX_PENDING];
     }
 
+    /// Remembers a request in a free slot, or in place of the oldest when none is free.
     fn add_pending(&mut self, trid: TrId, server: ServerType) {
-        self.pending[self.next] = Some((trid, server));
-        self.next = (self.next + 1) % MAX_PENDING;
+        let slot = match self.pending.iter().position(Option::is_none) {
+            Some(free) => free,
+            None => {
+                let oldest = self
+                    .pending
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, p)| p.map(|p| p.seq));
+                oldest.map_or(0, |(i, _)| i)
+            }
+        };
+        self.pending[slot] = Some(Pending {
+            trid,
+            server,
+            seq: self.sent,
+        });
+        self.sent += 1;
     }
 
+    /// Forgets and returns the oldest pending request with `trid`.
     fn take_pending(&mut self, trid: TrId) -> Option<ServerType> {
         let slot = self
             .pending
             .iter_mut()
-            .find(|p| matches!(p, Some((t, _)) if *t == trid))?;
-        slot.take().map(|(_, server)| server)
+            .filter(|p| p.is_some_and(|p| p.trid == trid))
+            .min_by_key(|p| p.map(|p| p.seq))?;
+        slot.take().map(|p| p.server)
     }
+}
+
+/// An XFR line naming `NS` with an address field: an NS referral or a soft reset, well-formed
+/// or not.
+fn is_ns_referral(line: &[u8]) -> bool {
+    let mut fields = command::fields(line);
+    fields.nth(2) == Some(b"NS") && fields.next().is_some()
 }

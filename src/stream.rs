@@ -6,13 +6,20 @@
 //! looked at: after [`Step::NeedMore`] the caller appends bytes and calls again with the same
 //! unconsumed bytes in front.
 
-use crate::command::{self, Direction, ErrorReply, LineClass, PayloadCommands};
+use crate::command::{self, Announced, Direction, ErrorReply, LineClass, PayloadCommands};
 use crate::error::Error;
 use crate::syntax::{Mode, Parsed, read};
 use crate::version::Version;
 
 /// The default longest line, in bytes, line end included.
 pub const DEFAULT_MAX_LINE: usize = 4096;
+
+/// The default longest payload a command may announce, in bytes: 1 MiB.
+///
+/// Real payloads are a few kilobytes (a `MSG` at most 1,664 bytes, contact lists and policy
+/// files some tens of kilobytes), so a longer length is a damaged or hostile line, and no reader
+/// can tell where its payload would end.
+pub const DEFAULT_MAX_PAYLOAD: usize = 1 << 20;
 
 /// How a [`Decoder`] reads its stream.
 ///
@@ -35,18 +42,21 @@ pub struct DecoderConfig {
     pub version: Option<Version>,
     /// The longest line accepted, line end included.
     pub max_line: usize,
+    /// The longest payload a line may announce; a longer one is [`Event::PayloadTooLong`].
+    pub max_payload: usize,
     /// The commands whose payload to skip.
     pub payloads: PayloadCommands,
 }
 
 impl DecoderConfig {
-    /// Lenient parsing, no known version, [`DEFAULT_MAX_LINE`], the payload table for
-    /// `direction`.
+    /// Lenient parsing, no known version, [`DEFAULT_MAX_LINE`], [`DEFAULT_MAX_PAYLOAD`], the
+    /// payload table for `direction`.
     pub fn new(direction: Direction) -> Self {
         DecoderConfig {
             mode: Mode::Lenient,
             version: None,
             max_line: DEFAULT_MAX_LINE,
+            max_payload: DEFAULT_MAX_PAYLOAD,
             payloads: PayloadCommands::for_direction(direction),
         }
     }
@@ -66,6 +76,12 @@ impl DecoderConfig {
     /// With lines of at most `max_line` bytes, line end included.
     pub fn max_line(mut self, max_line: usize) -> Self {
         self.max_line = max_line;
+        self
+    }
+
+    /// With payloads of at most `max_payload` bytes believed.
+    pub fn max_payload(mut self, max_payload: usize) -> Self {
+        self.max_payload = max_payload;
         self
     }
 
@@ -94,6 +110,9 @@ pub enum Event<'a> {
         line: &'a [u8],
         /// The code and TrID.
         reply: ErrorReply,
+        /// The length of the payload that follows (`CODE TrID LENGTH`, MSNP13 and later) and is
+        /// being skipped.
+        payload: Option<usize>,
     },
     /// Any other command, not parsed.
     Command {
@@ -106,6 +125,15 @@ pub enum Event<'a> {
     },
     /// A line longer than [`DecoderConfig::max_line`]: it is skipped up to its line end.
     LineTooLong {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
+    /// A line announcing a payload longer than [`DecoderConfig::max_payload`]. Nothing can
+    /// say where such a payload would end, so the decoder reads nothing more of the stream (every
+    /// later call consumes its input and reports no event) until [`Decoder::resync`].
+    PayloadTooLong {
+        /// The whole line as received.
+        line: &'a [u8],
         /// The limit that was exceeded.
         limit: usize,
     },
@@ -163,8 +191,11 @@ pub struct Decoder {
     skip: usize,
     /// How many bytes at the front of the buffer are known to hold no line end.
     scanned: usize,
-    /// Skipping the rest of an over-long line.
+    /// Skipping the rest of an over-long line, or the bytes before the next line end after a
+    /// [`resync`](Decoder::resync).
     discarding: bool,
+    /// After [`Event::PayloadTooLong`]: nothing more is read until a resync.
+    lost: bool,
 }
 
 impl Decoder {
@@ -175,6 +206,7 @@ impl Decoder {
             skip: 0,
             scanned: 0,
             discarding: false,
+            lost: false,
         }
     }
 
@@ -186,6 +218,36 @@ impl Decoder {
     /// Sets the version XFR lines are judged against from now on (after a `VER` exchange, say).
     pub fn set_version(&mut self, version: Option<Version>) {
         self.config.version = version;
+    }
+
+    /// Whether the decoder has stopped reading after [`Event::PayloadTooLong`].
+    pub fn is_lost(&self) -> bool {
+        self.lost
+    }
+
+    /// Starts reading again at the next line end: whatever payload was being skipped is
+    /// forgotten, the bytes up to and including the next line end are dropped, and lines are
+    /// read from there. For a caller who knows the stream lost its place: bytes missing from a
+    /// capture, or after [`Event::PayloadTooLong`]. Bytes the caller still holds unconsumed
+    /// are dropped with the rest of their line, so it may keep or clear its buffer.
+    ///
+    /// ```
+    /// use msnp_xfr::{Decoder, DecoderConfig, Direction, Event, Step};
+    ///
+    /// let mut decoder = Decoder::new(DecoderConfig::new(Direction::ServerToClient));
+    /// decoder.resync();
+    /// // The fragment of a line before the first line end is never reported.
+    /// let bytes = b"0.0.1:1863 CKI 1.2\r\nXFR 0 NS 0\r\n";
+    /// let Step::Event { event: Event::Xfr { line, .. }, .. } = decoder.decode(bytes) else {
+    ///     panic!()
+    /// };
+    /// assert_eq!(line, b"XFR 0 NS 0\r\n");
+    /// ```
+    pub fn resync(&mut self) {
+        self.skip = 0;
+        self.scanned = 0;
+        self.lost = false;
+        self.discarding = true;
     }
 
     /// Looks for the next event at the front of `buf`, which must start with the bytes not
@@ -207,6 +269,13 @@ impl Decoder {
                 },
                 consumed,
             },
+            Frame::PayloadTooLong { line, consumed } => Step::Event {
+                event: Event::PayloadTooLong {
+                    line,
+                    limit: self.config.max_payload,
+                },
+                consumed,
+            },
             Frame::NeedMore { consumed } => Step::NeedMore { consumed },
         }
     }
@@ -214,6 +283,11 @@ impl Decoder {
     /// Finds the next line (skipping payloads) and what kind of line it is, without parsing
     /// it; sets up the skip of the payload the line announces.
     pub(crate) fn frame<'a>(&mut self, buf: &'a [u8]) -> Frame<'a> {
+        if self.lost {
+            return Frame::NeedMore {
+                consumed: buf.len(),
+            };
+        }
         let mut consumed = 0;
         loop {
             let rest = &buf[consumed..];
@@ -254,7 +328,19 @@ impl Decoder {
                 return Frame::TooLong { consumed };
             }
             let class = command::classify(line);
-            let payload = command::payload_len(line, &class, &self.config.payloads);
+            let payload = match command::announced(
+                line,
+                &class,
+                &self.config.payloads,
+                self.config.max_payload,
+            ) {
+                Announced::Nothing => None,
+                Announced::Payload(n) => Some(n),
+                Announced::TooLong => {
+                    self.lost = true;
+                    return Frame::PayloadTooLong { line, consumed };
+                }
+            };
             self.skip = payload.unwrap_or(0);
             return Frame::Line {
                 line,
@@ -288,7 +374,11 @@ impl Decoder {
                     Mode::Lenient => read(line, Mode::Lenient, self.config.version),
                 },
             },
-            LineClass::Reply(reply) => Event::ErrorReply { line, reply },
+            LineClass::Reply(reply) => Event::ErrorReply {
+                line,
+                reply,
+                payload,
+            },
             LineClass::Command(verb) => Event::Command {
                 verb,
                 line,
@@ -312,6 +402,10 @@ pub(crate) enum Frame<'a> {
         payload: Option<usize>,
     },
     TooLong {
+        consumed: usize,
+    },
+    PayloadTooLong {
+        line: &'a [u8],
         consumed: usize,
     },
     NeedMore {

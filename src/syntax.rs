@@ -39,7 +39,7 @@ mod fast;
 pub const MAX_TOKEN_LEN: usize = 1024;
 
 /// The longest DNS host name (RFC 1035).
-const MAX_HOST_LEN: usize = 253;
+pub(crate) const MAX_HOST_LEN: usize = 253;
 
 /// How strictly a line is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -191,9 +191,16 @@ fn versions<'a>(
         (Mode::Lenient, Some(v)) => {
             if rules::check(&xfr, v).is_err() {
                 deviations.insert(Deviation::OtherVersion);
+                if rules::check_any(&xfr).is_err() {
+                    deviations.insert(Deviation::MixedVersions);
+                }
             }
         }
-        (Mode::Lenient, None) => {}
+        (Mode::Lenient, None) => {
+            if rules::check_any(&xfr).is_err() {
+                deviations.insert(Deviation::MixedVersions);
+            }
+        }
     }
     if let Some(v) = version {
         rules::advise(&xfr, v, &mut deviations);
@@ -998,9 +1005,17 @@ pub(crate) fn check_base64(text: &[u8]) -> Result<(), Error> {
     check_field(text, |t| base64(t).map(|_| ()))
 }
 
-/// [`Address::parse`]: the strict `host:port` grammar on a whole string.
+/// [`Address::parse`]: the strict `host:port` grammar on a whole string, or a host alone (as
+/// `Display` writes an address without a port).
 pub(crate) fn address_str(text: &str) -> Result<Address<'_>, Error> {
     let bytes = text.as_bytes();
+    if !bytes.contains(&b':') {
+        check_host(bytes)?;
+        return Ok(Address {
+            host: Host::trusted(bytes),
+            port: None,
+        });
+    }
     let mut c = Cursor::new(bytes, Mode::Strict, Deviations::NONE);
     let field = c
         .required(Field::Address)

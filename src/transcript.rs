@@ -9,9 +9,13 @@
 //!
 //! (one space after the prefix is dropped with it). Payload bodies appear in transcripts as
 //! ordinary text lines; [`Transcript`] skips them, counting each skipped line as its text plus
-//! CRLF against the payload length that the command announced.
+//! CRLF against the payload length that the command announced. Lengths are read as the
+//! [`Decoder`](crate::Decoder) reads them; one past [`DEFAULT_MAX_PAYLOAD`] is flagged on its
+//! line ([`TranscriptLine::payload_too_long`]) and skips nothing, since every later line of a
+//! text log is still a line.
 
-use crate::command::{self, Direction, PayloadCommands};
+use crate::command::{self, Announced, Direction, PayloadCommands};
+use crate::stream::DEFAULT_MAX_PAYLOAD;
 
 /// One command line of a transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +26,9 @@ pub struct TranscriptLine<'a> {
     pub direction: Option<Direction>,
     /// The line without prefix and line end.
     pub text: &'a [u8],
+    /// The line announces a payload longer than [`DEFAULT_MAX_PAYLOAD`]: a damaged line, whose
+    /// payload (if any) the following lines may hold.
+    pub payload_too_long: bool,
 }
 
 const PREFIXES: &[(&[u8], Direction)] = &[
@@ -108,7 +115,13 @@ impl<'a> Iterator for Transcript<'a> {
             Some(Direction::ServerToClient) => &self.server,
             None => &self.either,
         };
-        if let Some(mut left) = command::payload_len(text, &command::classify(text), payloads) {
+        let announced = command::announced(
+            text,
+            &command::classify(text),
+            payloads,
+            DEFAULT_MAX_PAYLOAD,
+        );
+        if let Announced::Payload(mut left) = announced {
             while left > 0 {
                 let Some((_, body)) = self.next_raw() else {
                     break;
@@ -121,6 +134,7 @@ impl<'a> Iterator for Transcript<'a> {
             number,
             direction,
             text,
+            payload_too_long: announced == Announced::TooLong,
         })
     }
 }

@@ -187,16 +187,34 @@ impl HopBlob<'_> {
     /// The hop blob carrying `bytes` (usually `Version: 1\r\nXfrCount: N\r\n`), base64-encoded:
     /// for servers that send MSNP21 referrals.
     ///
+    /// Refuses what the reader would refuse: no bytes ([`Error::Missing`]: the field would be
+    /// empty), or more than 768, whose base64 is longer than
+    /// [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN) ([`Error::TooLong`]).
+    ///
     /// ```
     /// use msnp_xfr::HopBlob;
-    /// let hop = HopBlob::encode(b"Version: 1\r\nXfrCount: 1\r\n");
+    /// let hop = HopBlob::encode(b"Version: 1\r\nXfrCount: 1\r\n").unwrap();
     /// assert_eq!(hop.as_str(), "VmVyc2lvbjogMQ0KWGZyQ291bnQ6IDENCg==");
+    /// assert!(HopBlob::encode(b"").is_err());
     /// ```
     #[cfg(feature = "alloc")]
-    pub fn encode(bytes: &[u8]) -> HopBlob<'static> {
-        HopBlob(Text::Owned(
+    pub fn encode(bytes: &[u8]) -> Result<HopBlob<'static>, Error> {
+        if bytes.is_empty() {
+            return Err(Error::Missing {
+                field: Field::HopBlob,
+                offset: 0,
+            });
+        }
+        if bytes.len().div_ceil(3) * 4 > syntax::MAX_TOKEN_LEN {
+            return Err(Error::TooLong {
+                field: Field::HopBlob,
+                offset: 0,
+                max: syntax::MAX_TOKEN_LEN,
+            });
+        }
+        Ok(HopBlob(Text::Owned(
             syntax::encode_base64(bytes).into_bytes().into_boxed_slice(),
-        ))
+        )))
     }
 
     /// Decodes the base64 into `buf` and returns the decoded bytes, or `None` when `buf` is
@@ -302,7 +320,6 @@ impl fmt::Display for Port {
 /// assert_eq!(b.port.map(Port::get), Some(1864));
 /// ```
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Address<'a> {
     /// The host.
@@ -317,7 +334,14 @@ impl<'a> Address<'a> {
         Address { host, port }
     }
 
-    /// Parses `host:port` (or `host`) with the strict field grammar, borrowing `text`.
+    /// Parses `host:port`, or `host` alone, with the strict field grammar, borrowing `text`:
+    /// what [`Display`](fmt::Display) writes, it reads back.
+    ///
+    /// ```
+    /// use msnp_xfr::Address;
+    /// assert_eq!(Address::parse("64.4.12.133").unwrap().port, None);
+    /// assert!(Address::parse("64.4.12.133:0").is_err());
+    /// ```
     pub fn parse(text: &'a str) -> Result<Self, Error> {
         syntax::address_str(text)
     }
@@ -407,7 +431,6 @@ pub struct Request {
 
 /// A referral to a Notification Server: `XFR TrID NS addr:port …`.
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NsReferral<'a> {
     /// The transaction id (0 when the server starts the move).
@@ -495,7 +518,6 @@ pub enum SbForm {
 
 /// A referral to a Switchboard: `XFR TrID SB addr:port auth …`.
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SbReferral<'a> {
     /// The transaction id of the client's `XFR TrID SB`.
@@ -527,7 +549,6 @@ pub struct SbReferral<'a> {
 /// ```
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "kebab-case"))]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Xfr<'a> {

@@ -7,6 +7,7 @@ use core::fmt;
 
 use crate::error::Error;
 use crate::rules;
+use crate::syntax::{MAX_HOST_LEN, MAX_TOKEN_LEN};
 use crate::value::{Address, Auth, NsForm, SbForm, Xfr};
 use crate::version::Version;
 
@@ -44,6 +45,26 @@ impl Sink for SliceSink<'_> {
         Ok(())
     }
 }
+
+/// Counts the bytes a line needs.
+struct CountSink(usize);
+
+impl Sink for CountSink {
+    type Err = core::convert::Infallible;
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Err> {
+        self.0 += bytes.len();
+        Ok(())
+    }
+}
+
+/// The longest line any value can write, CRLF included: an SB referral with the longest TrID,
+/// host, port and cookie and MSNP14's tail. (The longest NS line, `… G D hop`, is 26 bytes
+/// shorter.)
+const MAX_LINE_LEN: usize = "XFR 4294967295 SB ".len()
+    + MAX_HOST_LEN
+    + ":65535 CKI ".len()
+    + MAX_TOKEN_LEN
+    + " U messenger.msn.com 1\r\n".len();
 
 struct FmtSink<'f, 'g>(&'f mut fmt::Formatter<'g>);
 
@@ -188,7 +209,8 @@ impl Xfr<'_> {
 
     /// Writes the canonical line for `version`, CRLF included, at the start of `buf` and returns
     /// its length — for callers without a heap. Errors as [`write_to`](Xfr::write_to) does, or
-    /// with [`Error::BufferTooSmall`] saying how many bytes the line needs.
+    /// with [`Error::BufferTooSmall`] saying how many bytes the line needs; on error `buf` is
+    /// left as it was.
     ///
     /// ```
     /// use msnp_xfr::{parse, Version};
@@ -200,12 +222,19 @@ impl Xfr<'_> {
     /// ```
     pub fn write_into(&self, version: Version, buf: &mut [u8]) -> Result<usize, Error> {
         rules::check_writable(self, version).map_err(|v| v.write_error(version))?;
+        // A buffer that may be too short is measured first, so that nothing is written on
+        // error; one that fits any line is written straight away.
+        if buf.len() < MAX_LINE_LEN {
+            let mut count = CountSink(0);
+            let Ok(()) = emit(self, &mut count);
+            let needed = count.0 + 2;
+            if needed > buf.len() {
+                return Err(Error::BufferTooSmall { needed });
+            }
+        }
         let mut sink = SliceSink { buf, len: 0 };
         let Ok(()) = emit(self, &mut sink);
         let Ok(()) = sink.put(b"\r\n");
-        if sink.len > sink.buf.len() {
-            return Err(Error::BufferTooSmall { needed: sink.len });
-        }
         Ok(sink.len)
     }
 }

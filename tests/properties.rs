@@ -56,7 +56,7 @@ fn hop() -> impl Strategy<Value = HopBlob<'static>> {
             text.push_str("IsGeoXfr: true\r\n");
         }
         text.push_str(&extra);
-        HopBlob::encode(text.as_bytes())
+        HopBlob::encode(text.as_bytes()).unwrap()
     })
 }
 
@@ -165,8 +165,73 @@ proptest! {
         prop_assert_eq!(&p.xfr, &x);
         prop_assert_eq!(p.deviations.contains(MissingPort), portless(&x));
         prop_assert_eq!(p.deviations.contains(OtherVersion), !x.shape_versions().contains(v));
+        prop_assert_eq!(p.deviations.contains(MixedVersions), x.shape_versions().is_empty());
         prop_assert_eq!(p.deviations.contains(SwitchboardInMsnp21), matches!(x, Xfr::Sb(_)) && v == Version::MSNP21);
-        prop_assert_eq!(p.deviations.len(), [MissingPort, OtherVersion, SwitchboardInMsnp21].iter().filter(|d| p.deviations.contains(**d)).count());
+        prop_assert_eq!(p.deviations.len(), [MissingPort, OtherVersion, MixedVersions, SwitchboardInMsnp21].iter().filter(|d| p.deviations.contains(**d)).count());
+    }
+
+    /// Whatever the public constructors accept, the writer writes and the strict reader of that
+    /// version reads back to the same value: field values from any text or bytes (most of which
+    /// the constructors refuse), put together in any shape.
+    #[test]
+    fn constructed_values_write_only_what_reads_back(
+        host in prop_oneof![
+            4 => host().prop_map(|h| h.to_string()),
+            1 => "[ -~]{0,12}",
+            1 => "[0-9.]{1,16}",
+            1 => "[a-z0-9.*-]{1,70}",
+        ],
+        port in any::<u16>(),
+        with_port in any::<bool>(),
+        text in prop_oneof!["[ -~]{0,12}", "[!-~]{1,40}", "[!-~]{1020,1030}"],
+        hop_bytes in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..4),
+            prop::collection::vec(any::<u8>(), 0..800),
+            prop::collection::vec(any::<u8>(), 760..780),
+        ],
+        hop_text in "[A-Za-z0-9+/=]{0,12}",
+        trid in trid(),
+        shape in 0u8..12,
+        direct in any::<bool>(),
+    ) {
+        let Ok(host) = Host::new(&host) else { return Ok(()) };
+        let port = if with_port { Port::new(port) } else { None };
+        let address = Address::new(host, port);
+        // The address reads back from its own text, as it displays.
+        let shown = address.to_string();
+        prop_assert_eq!(Address::parse(&shown), Ok(address.clone()));
+        let token = Token::new(&text);
+        let hop = if shape % 2 == 0 { HopBlob::encode(&hop_bytes) } else { HopBlob::new(&hop_text).map(HopBlob::into_owned) };
+        let x = match (shape, token, hop) {
+            (0, _, _) => Xfr::Ns(NsReferral { trid, server: address, form: NsForm::Bare }),
+            (1, _, _) => Xfr::Ns(NsReferral { trid, server: address, form: NsForm::Zero }),
+            (2, _, _) => Xfr::Ns(NsReferral { trid, server: address.clone(), form: NsForm::Current(address) }),
+            (3, _, _) => Xfr::Ns(NsReferral { trid, server: address, form: NsForm::UD }),
+            (4 | 5, _, Ok(hop)) => Xfr::Ns(NsReferral { trid, server: address, form: NsForm::Hop(hop) }),
+            (6 | 7, _, Ok(hop)) => Xfr::Ns(NsReferral { trid, server: address, form: NsForm::Gateway(hop) }),
+            (8, Ok(t), _) => Xfr::Sb(SbReferral { trid, server: address, auth: Auth::Cki(t), form: SbForm::Direct(direct) }),
+            (9, Ok(t), _) => Xfr::Sb(SbReferral { trid, server: address, auth: Auth::Md5(t), form: SbForm::Domain }),
+            (10, _, _) => Xfr::Sb(SbReferral { trid, server: address, auth: Auth::Ctp, form: SbForm::Classic }),
+            (11, Ok(t), _) => Xfr::Sb(SbReferral { trid, server: address, auth: Auth::Cki(t), form: SbForm::Classic }),
+            _ => return Ok(()),
+        };
+        for v in Version::all() {
+            let mut out = Vec::new();
+            let mut buf = [0u8; 2048];
+            match x.write_to(v, &mut out) {
+                Ok(()) => {
+                    prop_assert_eq!(parse(&out, v), Ok(x.clone()), "{}", String::from_utf8_lossy(&out));
+                    prop_assert_eq!(x.write_into(v, &mut buf), Ok(out.len()));
+                    prop_assert_eq!(&buf[..out.len()], &out[..]);
+                }
+                Err(e) => {
+                    prop_assert!(out.is_empty());
+                    prop_assert_eq!(x.write_into(v, &mut buf), Err(e));
+                }
+            }
+        }
+        let shown = x.to_string();
+        prop_assert_eq!(parse_lenient(shown.as_bytes(), Version::MSNP21).map(|p| p.xfr), Ok(x.clone()));
     }
 
     /// A mutated valid line never panics; whatever parses writes a line that parses again to

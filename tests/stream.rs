@@ -33,7 +33,7 @@ fn events_of_a_server_stream() {
     assert!(events[3].contains("verb: \"NOT\"") && events[3].contains("payload: Some(5)"));
     assert_eq!(
         events[4],
-        r#"ErrorReply { line: [57, 49, 51, 32, 49, 49, 13, 10], reply: ErrorReply { code: ErrorCode(913), trid: TrId(11) } }"#
+        r#"ErrorReply { line: [57, 49, 51, 32, 49, 49, 13, 10], reply: ErrorReply { code: ErrorCode(913), trid: TrId(11) }, payload: None }"#
     );
     // From the server, QRY is an acknowledgement, not a payload command.
     assert!(events[5].contains("verb: \"QRY\"") && events[5].contains("payload: None"));
