@@ -15,8 +15,7 @@ use msnp_xfr::{
     Decoder, DecoderConfig, Direction, Event, Step, Version, Xfr, parse, parse_lenient,
 };
 
-#[path = "support/corpus.rs"]
-mod corpus;
+use msnp_xfr_testkit::corpus;
 
 const LINES: usize = 1000;
 const STREAM_BYTES: usize = 1 << 20;

@@ -71,8 +71,8 @@ impl<'a> Arbitrary<'a> for HopBlob<'a> {
         }
         let extra: Vec<u8> = u.arbitrary()?;
         plain.extend(extra.into_iter().take(64));
-        plain.truncate(crate::syntax::MAX_TOKEN_LEN / 4 * 3);
-        HopBlob::from_string(crate::syntax::encode_base64(&plain))
+        plain.truncate(crate::field::MAX_TOKEN_LEN / 4 * 3);
+        HopBlob::from_string(crate::field::encode_base64(&plain))
             .map_err(|_| arbitrary::Error::IncorrectFormat)
     }
 }

@@ -329,6 +329,16 @@ fn length(field: &[u8]) -> Option<u64> {
     }))
 }
 
+/// The first field of a line as text, or `""` when it is not ASCII.
+pub(crate) fn first_word(line: &[u8]) -> &str {
+    let word = first_field(body(line)).0;
+    if word.is_ascii() {
+        core::str::from_utf8(word).unwrap_or("")
+    } else {
+        ""
+    }
+}
+
 /// A decimal number without sign (leading zeros allowed: this is classification, not parsing).
 fn number(field: &[u8]) -> Option<u64> {
     // At most 19 digits, so `n` cannot overflow. A plain loop: fields are a few digits long.

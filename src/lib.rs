@@ -136,8 +136,10 @@ extern crate std;
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 mod command;
+mod connection;
 mod deviation;
 mod error;
+mod field;
 mod rules;
 #[cfg(feature = "serde")]
 pub mod serde_impls;
@@ -150,11 +152,13 @@ mod version;
 mod write;
 
 pub use command::{Direction, ErrorCode, ErrorReply, MAX_PAYLOAD_COMMANDS, PayloadCommands};
+pub use connection::{Connection, ConnectionEvent};
 pub use deviation::{Deviation, Deviations};
 pub use error::{Error, Field};
+pub use field::MAX_TOKEN_LEN;
 pub use session::{MAX_PENDING, Observation, Session};
 pub use stream::{DEFAULT_MAX_LINE, DEFAULT_MAX_PAYLOAD, Decoder, DecoderConfig, Event, Step};
-pub use syntax::{MAX_TOKEN_LEN, Mode, Parsed, parse, parse_lenient, parse_with};
+pub use syntax::{Mode, Parsed, parse, parse_lenient, parse_with};
 pub use transcript::{Transcript, TranscriptLine, split_prefix};
 pub use value::{
     Address, Auth, HopBlob, Host, NsForm, NsReferral, Port, Request, SbForm, SbReferral,

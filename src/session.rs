@@ -109,7 +109,18 @@ impl Session {
     /// With an unknown direction, a `VER` line is taken as the server's choice: its first
     /// version fixes the session's version until the next.
     pub fn observe<'a>(&mut self, direction: Option<Direction>, line: &'a [u8]) -> Observation<'a> {
-        match command::classify(line) {
+        self.observe_classified(direction, line, command::classify(line))
+    }
+
+    /// [`observe`](Session::observe) for a line a decoder has already classified, so that no
+    /// line is looked at twice.
+    pub(crate) fn observe_classified<'a>(
+        &mut self,
+        direction: Option<Direction>,
+        line: &'a [u8],
+        class: LineClass<'a>,
+    ) -> Observation<'a> {
+        match class {
             LineClass::Xfr => self.xfr(direction, line),
             LineClass::Reply(reply) if direction != Some(Direction::ClientToServer) => {
                 match self.take_pending(reply.trid) {

@@ -139,13 +139,15 @@ pub enum Event<'a> {
     },
 }
 
-/// The result of one [`Decoder::decode`] call.
+/// The result of one [`Decoder::decode`] call (`E` = [`Event`]) or one
+/// [`Connection::decode`](crate::Connection::decode) call
+/// (`E` = [`ConnectionEvent`](crate::ConnectionEvent)).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step<'a> {
+pub enum Step<E> {
     /// An event; drop `consumed` bytes from the front of the buffer before the next call.
     Event {
         /// What was found.
-        event: Event<'a>,
+        event: E,
         /// How many bytes of the buffer the call used up.
         consumed: usize,
     },
@@ -252,7 +254,7 @@ impl Decoder {
 
     /// Looks for the next event at the front of `buf`, which must start with the bytes not
     /// consumed by the previous call.
-    pub fn decode<'a>(&mut self, buf: &'a [u8]) -> Step<'a> {
+    pub fn decode<'a>(&mut self, buf: &'a [u8]) -> Step<Event<'a>> {
         match self.frame(buf) {
             Frame::Line {
                 line,

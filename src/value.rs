@@ -8,7 +8,7 @@ use core::net::Ipv4Addr;
 use core::num::NonZeroU16;
 
 use crate::error::{Error, Field};
-use crate::syntax;
+use crate::field;
 
 /// Text borrowed from the input line, or owned once [`Xfr::into_owned`] has run.
 ///
@@ -138,7 +138,7 @@ text_type! {
     /// assert!(Host::new("300.1.1.1").is_err());
     /// assert!(Host::new("bad host").is_err());
     /// ```
-    Host, syntax::check_host
+    Host, field::host
 }
 
 text_type! {
@@ -152,7 +152,7 @@ text_type! {
     /// assert!(Token::new("two words").is_err());
     /// assert!(Token::new("").is_err());
     /// ```
-    Token, syntax::check_token
+    Token, check_token
 }
 
 text_type! {
@@ -168,13 +168,18 @@ text_type! {
     /// assert_eq!(hop.header("XfrCount", &mut buf), Some("2"));
     /// assert!(HopBlob::new("not base64!").is_err());
     /// ```
-    HopBlob, syntax::check_base64
+    HopBlob, field::base64
+}
+
+/// [`Token::new`]'s check: a token in the auth parameter's place.
+fn check_token(text: &[u8]) -> Result<(), Error> {
+    field::token(text, Field::AuthParam)
 }
 
 impl Host<'_> {
     /// The host as an IPv4 address, when it is written as one.
     pub fn ipv4(&self) -> Option<Ipv4Addr> {
-        syntax::ipv4(self.as_bytes())
+        field::ipv4(self.as_bytes())
     }
 
     /// Whether the host is a DNS name (not a dotted IPv4 address).
@@ -205,27 +210,27 @@ impl HopBlob<'_> {
                 offset: 0,
             });
         }
-        if bytes.len().div_ceil(3) * 4 > syntax::MAX_TOKEN_LEN {
+        if bytes.len().div_ceil(3) * 4 > field::MAX_TOKEN_LEN {
             return Err(Error::TooLong {
                 field: Field::HopBlob,
                 offset: 0,
-                max: syntax::MAX_TOKEN_LEN,
+                max: field::MAX_TOKEN_LEN,
             });
         }
         Ok(HopBlob(Text::Owned(
-            syntax::encode_base64(bytes).into_bytes().into_boxed_slice(),
+            field::encode_base64(bytes).into_bytes().into_boxed_slice(),
         )))
     }
 
     /// Decodes the base64 into `buf` and returns the decoded bytes, or `None` when `buf` is
     /// shorter than [`decoded_len`](HopBlob::decoded_len).
     pub fn decode<'b>(&self, buf: &'b mut [u8]) -> Option<&'b [u8]> {
-        syntax::decode_base64(self.as_bytes(), buf)
+        field::decode_base64(self.as_bytes(), buf)
     }
 
     /// How many bytes [`decode`](HopBlob::decode) writes.
     pub fn decoded_len(&self) -> usize {
-        syntax::base64_decoded_len(self.as_bytes())
+        field::base64_decoded_len(self.as_bytes())
     }
 
     /// The value of header `name` (`Version`, `XfrCount`, `XfrSentUTCTime`, `IsGeoXfr`, …) in
@@ -334,18 +339,6 @@ impl<'a> Address<'a> {
         Address { host, port }
     }
 
-    /// Parses `host:port`, or `host` alone, with the strict field grammar, borrowing `text`:
-    /// what [`Display`](fmt::Display) writes, it reads back.
-    ///
-    /// ```
-    /// use msnp_xfr::Address;
-    /// assert_eq!(Address::parse("64.4.12.133").unwrap().port, None);
-    /// assert!(Address::parse("64.4.12.133:0").is_err());
-    /// ```
-    pub fn parse(text: &'a str) -> Result<Self, Error> {
-        syntax::address_str(text)
-    }
-
     /// The port, or 1863 when the line had none.
     pub fn port_or_default(&self) -> Port {
         self.port.unwrap_or(Port::DEFAULT)
@@ -358,25 +351,6 @@ impl<'a> Address<'a> {
             host: self.host.into_owned(),
             port: self.port,
         }
-    }
-}
-
-impl core::str::FromStr for Address<'static> {
-    type Err = Error;
-    /// Parses an owned address (needs the `alloc` feature for the copy of the host).
-    #[cfg(feature = "alloc")]
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Address::parse(s).map(Address::into_owned)
-    }
-    /// Without `alloc` an owned address can only come from `'static` text; use
-    /// [`Address::parse`] instead.
-    #[cfg(not(feature = "alloc"))]
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Address::parse(s).and(Err(Error::Invalid {
-            field: Field::Address,
-            offset: 0,
-            expected: "`Address::parse` (FromStr needs the `alloc` feature)",
-        }))
     }
 }
 

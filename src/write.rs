@@ -6,8 +6,8 @@
 use core::fmt;
 
 use crate::error::Error;
+use crate::field::{MAX_HOST_LEN, MAX_TOKEN_LEN};
 use crate::rules;
-use crate::syntax::{MAX_HOST_LEN, MAX_TOKEN_LEN};
 use crate::value::{Address, Auth, NsForm, SbForm, Xfr};
 use crate::version::Version;
 

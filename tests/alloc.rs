@@ -10,8 +10,7 @@ use msnp_xfr::{
     parse_lenient, parse_with,
 };
 
-#[path = "../benches/support/corpus.rs"]
-mod corpus;
+use msnp_xfr_testkit::corpus;
 
 struct Counting;
 

@@ -2,12 +2,10 @@
 //! is legal in, byte-exact write-back, and strict rejection one version either side of each
 //! boundary (2/3, 6/7, 12/13, 13/14, 20/21).
 
-mod common;
-
-use common::*;
 use msnp_xfr::{
     Auth, Error, Field, NsForm, SbForm, ServerType, Version, VersionSet, Xfr, parse, parse_lenient,
 };
+use msnp_xfr_testkit::*;
 
 /// A version in which strict parsing must refuse the line, and exactly how.
 struct Reject {

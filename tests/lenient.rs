@@ -1,12 +1,10 @@
 //! The protocol notes' "real wire" section: every deviation lenient mode must accept and report,
 //! with the exact value and deviation set, and the canonical form it writes back.
 
-mod common;
-
-use common::*;
 use msnp_xfr::{
     Auth, Deviation, Deviation::*, Deviations, NsForm, SbForm, Version, Xfr, parse, parse_lenient,
 };
+use msnp_xfr_testkit::*;
 
 struct Case {
     line: &'static [u8],

@@ -9,9 +9,7 @@ use msnp_xfr::{
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
-mod common;
-
-use common::feed::{chunks, events};
+use msnp_xfr_testkit::feed::{chunks, events};
 
 fn trid() -> impl Strategy<Value = TrId> {
     prop_oneof![Just(0), Just(u32::MAX), 0..100u32, any::<u32>()].prop_map(TrId)
@@ -262,16 +260,22 @@ proptest! {
     /// The decoder gives the same events for any chunking and never consumes more than given.
     #[test]
     fn decoder_is_chunking_invariant(
-        items in prop::collection::vec((xfr(), 0u8..4, "[ -~]{0,20}"), 1..12),
+        items in prop::collection::vec((xfr(), 0u8..8, "[ -~]{0,20}", 0usize..25), 1..12),
         cuts in prop::collection::vec(1usize..40, 1..50),
         mode in prop_oneof![Just(Mode::Strict), Just(Mode::Lenient)],
     ) {
         let mut stream = Vec::new();
-        for (x, filler, text) in &items {
+        for (x, filler, text, zeros) in &items {
+            let zeros = "0".repeat(*zeros);
             match filler {
                 0 => stream.extend_from_slice(format!("MSG a b {}\r\n{text}", text.len()).as_bytes()),
                 1 => stream.extend_from_slice(format!("{text}\n").as_bytes()),
                 2 => stream.extend_from_slice(format!("913 {}\r\n", x.trid()).as_bytes()),
+                // Lengths with leading zeros, numeric replies with a payload (whose body may
+                // hold a whole line), and a length no payload can have.
+                3 => stream.extend_from_slice(format!("NOT {zeros}{}\r\n{text}", text.len()).as_bytes()),
+                4 => stream.extend_from_slice(format!("241 {} {zeros}{}\r\n{text}\r\n", x.trid(), text.len() + 2).as_bytes()),
+                5 if text.len() < 3 => stream.extend_from_slice(format!("MSG a b {zeros}99999999999999999999\r\n").as_bytes()),
                 _ => {}
             }
             stream.extend_from_slice(format!("{x}\r\n").as_bytes());

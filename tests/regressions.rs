@@ -1,15 +1,13 @@
 //! One regression test per defect of the adversarial review (issue 13), each seen failing
 //! before its fix.
 
-mod common;
-
-use common::feed::events as run;
-use common::{HOP1, addr, hop, ns};
 use msnp_xfr::{
     Address, DEFAULT_MAX_PAYLOAD, Decoder, DecoderConfig, Deviation, Direction, Error, Field,
     HopBlob, Mode, NsForm, Observation, PayloadCommands, Session, Transcript, Version, VersionSet,
     Xfr, parse, parse_lenient, parse_with,
 };
+use msnp_xfr_testkit::feed::events as run;
+use msnp_xfr_testkit::{HOP1, addr, hop, ns};
 
 fn server() -> Decoder {
     Decoder::new(DecoderConfig::new(Direction::ServerToClient))

@@ -1,12 +1,10 @@
 //! The stream decoder, the session tracker and transcripts.
 
-mod common;
-
-use common::feed::{chunks, events as run};
 use msnp_xfr::{
     Decoder, DecoderConfig, Deviation, Direction, Error, ErrorCode, Event, Mode, Observation,
     PayloadCommands, ServerType, Session, Step, Transcript, Version, Xfr,
 };
+use msnp_xfr_testkit::feed::{chunks, events as run};
 
 fn server_decoder() -> Decoder {
     Decoder::new(DecoderConfig::new(Direction::ServerToClient).version(Some(Version::MSNP8)))
@@ -448,7 +446,7 @@ fn regression_skipped_long_line_ends_like_any_line() {
     let [config, cut_a, cut_b, stream @ ..] = &crash[..] else {
         panic!()
     };
-    let decoder_config = common::feed::config_from_byte(*config);
+    let decoder_config = msnp_xfr_testkit::feed::config_from_byte(*config);
     let whole = run(Decoder::new(decoder_config), &[stream]);
     let pieces = chunks(stream, &[usize::from(*cut_a), usize::from(*cut_b)]);
     assert_eq!(run(Decoder::new(decoder_config), &pieces), whole);

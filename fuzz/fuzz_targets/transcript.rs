@@ -5,8 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use msnp_xfr::{Mode, Observation, Session, Transcript};
 
-#[path = "check.rs"]
-mod check;
+use msnp_xfr_testkit::check;
 
 fuzz_target!(|data: &[u8]| {
     for mode in [Mode::Strict, Mode::Lenient] {

@@ -1,7 +1,6 @@
 //! Deterministic inputs for the benchmarks and the allocation test: a mixed corpus of XFR lines
 //! (every shape, every version, varied TrIDs, IPv4 and host names, cookie shapes) and a
 //! server → client byte stream with payload commands around the XFR lines.
-#![allow(dead_code)]
 
 use msnp_xfr::Version;
 

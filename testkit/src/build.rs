@@ -1,7 +1,5 @@
-//! Builders for expected values in the table tests.
-#![allow(dead_code)]
-
-pub mod feed;
+//! Builders for expected values in the table tests: versions, addresses and values from
+//! literals that are known to be valid.
 
 use msnp_xfr::{
     Address, Auth, HopBlob, Host, NsForm, NsReferral, Port, Request, SbForm, SbReferral,
