@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use msnp_xfr::{
-    Decoder, DecoderConfig, Direction, Event, Step, Version, Xfr, parse, parse_lenient,
+    Connection, ConnectionEvent, Decoder, DecoderConfig, Direction, Event, Mode, Observation, Step,
+    Version, Xfr, parse, parse_lenient,
 };
 
 use msnp_xfr_testkit::corpus;
@@ -155,6 +156,92 @@ fn stream_group(c: &mut Criterion) {
     group.finish();
 }
 
+/// One direction's bytes arriving segment by segment: a buffer the segment is appended to,
+/// decoded until more is needed, and drained of what was consumed.
+struct Pending(Vec<u8>);
+
+impl Pending {
+    /// `decode` says how many bytes it consumed: `Ok` after an event, `Err` when it needs more.
+    fn feed(&mut self, segment: &[u8], mut decode: impl FnMut(&[u8]) -> Result<usize, usize>) {
+        self.0.extend_from_slice(segment);
+        let mut start = 0;
+        loop {
+            match decode(&self.0[start..]) {
+                Ok(consumed) => start += consumed,
+                Err(consumed) => {
+                    start += consumed;
+                    break;
+                }
+            }
+        }
+        self.0.drain(..start);
+    }
+}
+
+/// A two-direction capture stream: the connection (decoders and session, each line parsed
+/// once with the session's version) against the two decoders alone.
+fn connection_group(c: &mut Criterion) {
+    let segments = corpus::two_way(STREAM_BYTES);
+    let bytes: usize = segments.iter().map(|(_, s)| s.len()).sum();
+    let direction = |client: bool| {
+        if client {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        }
+    };
+    let mut group = c.benchmark_group("connection");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("decoders", |b| {
+        b.iter(|| {
+            let mut decoders = [false, true].map(|client| {
+                Decoder::new(DecoderConfig::new(direction(client)).version(Some(Version::MSNP15)))
+            });
+            let mut pending = [Pending(Vec::new()), Pending(Vec::new())];
+            let mut xfrs = 0usize;
+            for (client, segment) in &segments {
+                let i = usize::from(*client);
+                let decoder = &mut decoders[i];
+                pending[i].feed(segment, |buf| match decoder.decode(buf) {
+                    Step::Event { event, consumed } => {
+                        if let Event::Xfr { result, .. } = event {
+                            xfrs += usize::from(result.is_ok());
+                        }
+                        Ok(consumed)
+                    }
+                    Step::NeedMore { consumed } => Err(consumed),
+                });
+            }
+            black_box(xfrs);
+        })
+    });
+    group.bench_function("connection", |b| {
+        b.iter(|| {
+            let mut conn = Connection::new(Mode::Lenient);
+            let mut pending = [Pending(Vec::new()), Pending(Vec::new())];
+            let mut xfrs = 0usize;
+            for (client, segment) in &segments {
+                let d = direction(*client);
+                pending[usize::from(*client)].feed(segment, |buf| match conn.decode(d, buf) {
+                    Step::Event { event, consumed } => {
+                        if let ConnectionEvent::Line {
+                            observation: Observation::Xfr { result, .. },
+                            ..
+                        } = event
+                        {
+                            xfrs += usize::from(result.is_ok());
+                        }
+                        Ok(consumed)
+                    }
+                    Step::NeedMore { consumed } => Err(consumed),
+                });
+            }
+            black_box(xfrs);
+        })
+    });
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -165,6 +252,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = parse_group, write_group, stream_group
+    targets = parse_group, write_group, stream_group, connection_group
 }
 criterion_main!(benches);

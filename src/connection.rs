@@ -156,7 +156,13 @@ impl Connection {
                 let verb = match class {
                     LineClass::Xfr => "XFR",
                     LineClass::Command(verb) => verb,
-                    LineClass::Reply(_) => command::first_word(line),
+                    // Nearly always the line's first three bytes.
+                    LineClass::Reply(_) => match line.get(..3) {
+                        Some(code) if code.iter().all(u8::is_ascii_digit) => {
+                            core::str::from_utf8(code).unwrap_or("")
+                        }
+                        _ => command::first_word(line),
+                    },
                     LineClass::Blank => "",
                 };
                 let observation = self

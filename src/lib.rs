@@ -84,6 +84,30 @@
 //! # Ok::<(), msnp_xfr::Error>(())
 //! ```
 //!
+//! ## Follow a connection
+//!
+//! [`Connection`] takes both directions' bytes: each line is framed, classified and parsed
+//! once, with the version the `VER` exchange fixed.
+//!
+//! ```
+//! use msnp_xfr::{Connection, ConnectionEvent, Direction, Mode, Observation, Step, Version};
+//!
+//! let mut conn = Connection::new(Mode::Lenient);
+//! for (direction, bytes) in [
+//!     (Direction::ClientToServer, &b"VER 1 MSNP13 CVR0\r\n"[..]),
+//!     (Direction::ServerToClient, b"VER 1 MSNP13 CVR0\r\nXFR 0 NS 10.0.0.9:1863 U D\r\n"),
+//! ] {
+//!     let mut buf = bytes;
+//!     while let Step::Event { event, consumed } = conn.decode(direction, buf) {
+//!         if let ConnectionEvent::Line { observation: Observation::Xfr { version, .. }, .. } = event {
+//!             assert_eq!(version, Some(Version::MSNP13));
+//!         }
+//!         buf = &buf[consumed..];
+//!     }
+//! }
+//! assert_eq!(conn.version(), None, "a referral ends what is known");
+//! ```
+//!
 //! ## Follow a session
 //!
 //! [`Session`] learns the version from `VER`, matches replies and numeric errors to pending
@@ -106,11 +130,21 @@
 //!
 //! ## Where things live
 //!
-//! `syntax` reads lines ([`parse`], [`parse_lenient`], [`parse_with`]): `syntax::fast` reads
-//! lines already in the strict grammar in one pass, the general reader in `syntax` everything
-//! else, with exact errors and lenient deviations; `rules` holds the version rules; `write` writes; `value` has [`Xfr`] and its field types, which check their own
-//! invariants so that every value can be written; `stream`, `session` and `transcript` handle
-//! captured traffic. nom is used inside and never appears in the API.
+//! - `field`: the grammar of each field (host, port, token, hop blob, numbers), used by the
+//!   value types and the readers alike; it depends on nothing but the error type.
+//! - `value`: [`Xfr`] and its field types, which check their own invariants so that every
+//!   value can be written.
+//! - `rules`: the version rules, the one place that decides which versions allow a shape.
+//! - `syntax`: reading lines ([`parse`], [`parse_lenient`], [`parse_with`]): `syntax::fast`
+//!   reads lines already in the strict grammar in one pass, `syntax::general` is the whole
+//!   grammar as nom parsers, with exact errors and lenient deviations.
+//! - `write`: writing lines.
+//! - `command`, `stream`, `session`, `connection`: captured traffic — classifying lines and
+//!   payloads, one direction's [`Decoder`], the [`Session`] over text lines, and the
+//!   [`Connection`] that joins both directions' decoders and the session. [`Transcript`] reads
+//!   text logs.
+//!
+//! nom is used inside and never appears in the API.
 //!
 //! ## Features
 //!

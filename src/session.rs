@@ -3,7 +3,7 @@
 
 use crate::command::{self, Direction, ErrorReply, LineClass};
 use crate::error::Error;
-use crate::syntax::{Mode, Parsed, parse_with};
+use crate::syntax::{Mode, Parsed, read};
 use crate::value::{ServerType, TrId, Xfr};
 use crate::version::Version;
 
@@ -61,17 +61,76 @@ pub struct Session {
     /// A version given by the caller, which `VER` does not change.
     fixed: Option<Version>,
     version: Option<Version>,
-    /// Unanswered requests, each with the sequence number it was sent as.
-    pending: [Option<Pending>; MAX_PENDING],
-    /// The next request's sequence number: the smallest among the pending is the oldest.
+    /// Unanswered requests.
+    pending: Pending,
+}
+
+/// The unanswered requests: a fixed table, looked up on every reply, so kept as columns (the
+/// TrIDs side by side compare in a few vector instructions) with a bit per slot in use.
+#[derive(Debug, Clone)]
+struct Pending {
+    trids: [u32; MAX_PENDING],
+    servers: [ServerType; MAX_PENDING],
+    /// The sequence number each was sent as: the smallest among those in use is the oldest.
+    seqs: [u64; MAX_PENDING],
+    used: u16,
+    /// The next request's sequence number.
     sent: u64,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Pending {
-    trid: TrId,
-    server: ServerType,
-    seq: u64,
+const ALL_USED: u16 = u16::MAX;
+const _: () = assert!(MAX_PENDING == 16, "one bit of `used` per slot");
+
+impl Pending {
+    const fn new() -> Self {
+        Pending {
+            trids: [0; MAX_PENDING],
+            servers: [ServerType::Sb; MAX_PENDING],
+            seqs: [0; MAX_PENDING],
+            used: 0,
+            sent: 0,
+        }
+    }
+
+    /// The oldest slot among `slots` (a non-empty bit set).
+    fn oldest(&self, slots: u16) -> usize {
+        if slots.is_power_of_two() {
+            return slots.trailing_zeros() as usize;
+        }
+        (0..MAX_PENDING)
+            .filter(|&i| slots & (1 << i) != 0)
+            .min_by_key(|&i| self.seqs[i])
+            .unwrap_or(0)
+    }
+
+    /// Remembers a request in a free slot, or in place of the oldest when none is free.
+    fn add(&mut self, trid: TrId, server: ServerType) {
+        let slot = if self.used == ALL_USED {
+            self.oldest(ALL_USED)
+        } else {
+            (!self.used).trailing_zeros() as usize
+        };
+        self.trids[slot] = trid.0;
+        self.servers[slot] = server;
+        self.seqs[slot] = self.sent;
+        self.used |= 1 << slot;
+        self.sent += 1;
+    }
+
+    /// Forgets and returns the oldest pending request with `trid`.
+    fn take(&mut self, trid: TrId) -> Option<ServerType> {
+        let mut hits = 0u16;
+        for (i, &t) in self.trids.iter().enumerate() {
+            hits |= u16::from(t == trid.0) << i;
+        }
+        hits &= self.used;
+        if hits == 0 {
+            return None;
+        }
+        let slot = self.oldest(hits);
+        self.used &= !(1 << slot);
+        Some(self.servers[slot])
+    }
 }
 
 impl Session {
@@ -81,8 +140,7 @@ impl Session {
             mode,
             fixed: None,
             version: None,
-            pending: [None; MAX_PENDING],
-            sent: 0,
+            pending: Pending::new(),
         }
     }
 
@@ -123,7 +181,7 @@ impl Session {
         match class {
             LineClass::Xfr => self.xfr(direction, line),
             LineClass::Reply(reply) if direction != Some(Direction::ClientToServer) => {
-                match self.take_pending(reply.trid) {
+                match self.pending.take(reply.trid) {
                     Some(request) => Observation::XfrErrorReply {
                         version: self.version(),
                         reply,
@@ -147,7 +205,11 @@ impl Session {
 
     fn xfr<'a>(&mut self, direction: Option<Direction>, line: &'a [u8]) -> Observation<'a> {
         let version = self.version();
-        let result = parse_with(line, self.mode, version);
+        // One reading specialised per mode, as the decoder's is.
+        let result = match self.mode {
+            Mode::Strict => read(line, Mode::Strict, version),
+            Mode::Lenient => read(line, Mode::Lenient, version),
+        };
         let mut answers = None;
         match &result {
             // A referral to another NS ends what is known even when it does not parse: the
@@ -159,12 +221,12 @@ impl Session {
             Ok(parsed) => match &parsed.xfr {
                 Xfr::Request(r) => {
                     if direction != Some(Direction::ServerToClient) {
-                        self.add_pending(r.trid, r.server);
+                        self.pending.add(r.trid, r.server);
                     }
                 }
-                Xfr::Sb(sb) => answers = self.take_pending(sb.trid),
+                Xfr::Sb(sb) => answers = self.pending.take(sb.trid),
                 Xfr::Ns(ns) => {
-                    answers = self.take_pending(ns.trid);
+                    answers = self.pending.take(ns.trid);
                     self.forget();
                 }
                 Xfr::SoftReset => self.forget(),
@@ -180,38 +242,7 @@ impl Session {
     /// A referral to another server or a soft reset: the next `VER` decides the version anew.
     fn forget(&mut self) {
         self.version = None;
-        self.pending = [None; MAX_PENDING];
-    }
-
-    /// Remembers a request in a free slot, or in place of the oldest when none is free.
-    fn add_pending(&mut self, trid: TrId, server: ServerType) {
-        let slot = match self.pending.iter().position(Option::is_none) {
-            Some(free) => free,
-            None => {
-                let oldest = self
-                    .pending
-                    .iter()
-                    .enumerate()
-                    .min_by_key(|(_, p)| p.map(|p| p.seq));
-                oldest.map_or(0, |(i, _)| i)
-            }
-        };
-        self.pending[slot] = Some(Pending {
-            trid,
-            server,
-            seq: self.sent,
-        });
-        self.sent += 1;
-    }
-
-    /// Forgets and returns the oldest pending request with `trid`.
-    fn take_pending(&mut self, trid: TrId) -> Option<ServerType> {
-        let slot = self
-            .pending
-            .iter_mut()
-            .filter(|p| p.is_some_and(|p| p.trid == trid))
-            .min_by_key(|p| p.map(|p| p.seq))?;
-        slot.take().map(|p| p.server)
+        self.pending.used = 0;
     }
 }
 

@@ -188,3 +188,49 @@ pub fn stream(size: usize) -> Vec<u8> {
     }
     out
 }
+
+/// About `size` bytes of client → server traffic: XFR requests among messages with payloads,
+/// status changes and pings.
+pub fn client_stream(size: usize) -> Vec<u8> {
+    let mut rng = Lcg::new(0xc1e7);
+    let mut out = Vec::with_capacity(size + 1024);
+    let mut trid = 1u32;
+    while out.len() < size {
+        trid += 1;
+        match rng.below(6) {
+            0 | 1 => out.extend_from_slice(format!("XFR {trid} SB\r\n").as_bytes()),
+            2 | 3 => {
+                let body = format!(
+                    "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n{}",
+                    "XFR 1 SB and other words ".repeat(1 + rng.below(6) as usize)
+                );
+                out.extend_from_slice(format!("MSG {trid} N {}\r\n", body.len()).as_bytes());
+                out.extend_from_slice(body.as_bytes());
+            }
+            4 => out.extend_from_slice(format!("CHG {trid} NLN 0\r\n").as_bytes()),
+            _ => out.extend_from_slice(b"PNG\r\n"),
+        }
+    }
+    out
+}
+
+/// One connection's two directions as a capture delivers them: each direction's bytes (after a
+/// `VER` exchange) cut into segments of 500–1460 bytes, the segments of both directions
+/// interleaved. `true` marks the client's.
+pub fn two_way(size: usize) -> Vec<(bool, Vec<u8>)> {
+    let mut rng = Lcg::new(0x2_ea7);
+    let mut client = b"VER 1 MSNP15 CVR0\r\n".to_vec();
+    client.extend(client_stream(size / 3));
+    let mut server = b"VER 1 MSNP15 CVR0\r\n".to_vec();
+    server.extend(stream(size - size / 3));
+    let (mut c, mut s) = (&client[..], &server[..]);
+    let mut out = Vec::new();
+    while !c.is_empty() || !s.is_empty() {
+        let from_client = !c.is_empty() && (s.is_empty() || rng.below(3) == 0);
+        let rest = if from_client { &mut c } else { &mut s };
+        let n = (500 + rng.below(961) as usize).min(rest.len());
+        out.push((from_client, rest[..n].to_vec()));
+        *rest = &rest[n..];
+    }
+    out
+}
