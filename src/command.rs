@@ -148,6 +148,22 @@ impl PayloadCommands {
         payload_len(line, &classify(line), self)
     }
 
+    /// What `line` announces about the bytes after it, with lengths past `max` (usually
+    /// [`DEFAULT_MAX_PAYLOAD`](crate::DEFAULT_MAX_PAYLOAD)) refused as no real payload: the
+    /// reading the [`Decoder`](crate::Decoder) uses, for readers of other framings (text logs).
+    ///
+    /// ```
+    /// use msnp_xfr::{Announced, DEFAULT_MAX_PAYLOAD, Direction, PayloadCommands};
+    ///
+    /// let server = PayloadCommands::for_direction(Direction::ServerToClient);
+    /// assert_eq!(server.announced(b"NOT 0042", DEFAULT_MAX_PAYLOAD), Announced::Payload(42));
+    /// assert_eq!(server.announced(b"NOT 99999999999999999999", DEFAULT_MAX_PAYLOAD), Announced::TooLong);
+    /// assert_eq!(server.announced(b"CHG 1 NLN 0", DEFAULT_MAX_PAYLOAD), Announced::Nothing);
+    /// ```
+    pub fn announced(&self, line: &[u8], max: usize) -> Announced {
+        announced(line, &classify(line), self, max)
+    }
+
     fn from_known(verbs: &[&str]) -> Self {
         verbs
             .iter()
@@ -286,8 +302,9 @@ pub(crate) enum LineClass<'a> {
     Xfr,
     /// `CODE TrID …`.
     Reply(ErrorReply),
-    /// Any other command, by its verb.
-    Command(&'a str),
+    /// Any other command, by its verb (the first field's bytes; made text only where an event
+    /// shows it, see [`verb_text`]).
+    Command(&'a [u8]),
     /// Nothing but whitespace.
     Blank,
 }
@@ -329,6 +346,15 @@ fn length(field: &[u8]) -> Option<u64> {
     }))
 }
 
+/// A command's verb as text, or `""` when it is not ASCII.
+pub(crate) fn verb_text(verb: &[u8]) -> &str {
+    if verb.is_ascii() {
+        core::str::from_utf8(verb).unwrap_or("")
+    } else {
+        ""
+    }
+}
+
 /// The first field of a line as text, or `""` when it is not ASCII.
 pub(crate) fn first_word(line: &[u8]) -> &str {
     let word = first_field(body(line)).0;
@@ -367,7 +393,7 @@ pub(crate) fn classify(line: &[u8]) -> LineClass<'_> {
             return if verb == *b"XFR" {
                 LineClass::Xfr
             } else {
-                LineClass::Command(core::str::from_utf8(&line[..3]).unwrap_or(""))
+                LineClass::Command(&line[..3])
             };
         }
         if verb.iter().all(u8::is_ascii_digit) {
@@ -401,10 +427,7 @@ fn classify_fields(line: &[u8]) -> LineClass<'_> {
             });
         }
     }
-    match core::str::from_utf8(verb) {
-        Ok(verb) => LineClass::Command(verb),
-        Err(_) => LineClass::Command(""),
-    }
+    LineClass::Command(verb)
 }
 
 /// Whether an XFR line is MSNP24's `XFR TrID CON length` (checked on every XFR line, so by
@@ -449,7 +472,7 @@ pub(crate) fn payload_len(
 ) -> Option<u64> {
     let carries = match class {
         LineClass::Xfr => !not_con(line) && is_con(body(line)),
-        LineClass::Command(verb) => payloads.contains_bytes(verb.as_bytes()),
+        LineClass::Command(verb) => payloads.contains_bytes(verb),
         // `CODE TrID` has no payload: the TrID is no length.
         LineClass::Reply(_) => payloads.numeric && fields(line).nth(2).is_some(),
         LineClass::Blank => false,
@@ -461,20 +484,20 @@ pub(crate) fn payload_len(
 }
 
 /// What a line announces about the bytes after it, judged against the longest payload a
-/// reader believes.
+/// reader believes ([`PayloadCommands::announced`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Announced {
+pub enum Announced {
     /// No payload: the next line follows.
     Nothing,
     /// A payload of this many bytes.
     Payload(usize),
-    /// A length past `max`: no real payload is that long, so the bytes after the line cannot
-    /// be placed.
+    /// A length past the reader's limit: no real payload is that long, so the bytes after the
+    /// line cannot be placed.
     TooLong,
 }
 
-/// [`payload_len`] against the cap `max`: the one reading of payload lengths that the decoder
-/// and the transcript reader share.
+/// [`payload_len`] against the cap `max`: the one reading of payload lengths, which the
+/// decoder and the tool's log readers share.
 pub(crate) fn announced(
     line: &[u8],
     class: &LineClass<'_>,

@@ -155,7 +155,7 @@ impl Connection {
             } => {
                 let verb = match class {
                     LineClass::Xfr => "XFR",
-                    LineClass::Command(verb) => verb,
+                    LineClass::Command(verb) => command::verb_text(verb),
                     // Nearly always the line's first three bytes.
                     LineClass::Reply(_) => match line.get(..3) {
                         Some(code) if code.iter().all(u8::is_ascii_digit) => {

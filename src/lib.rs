@@ -111,16 +111,21 @@
 //! ## Follow a session
 //!
 //! [`Session`] learns the version from `VER`, matches replies and numeric errors to pending
-//! requests, and forgets the version on referrals; [`Transcript`] reads text logs.
+//! requests, and forgets the version on referrals: for lines that come one at a time, as in a
+//! text log.
 //!
 //! ```
-//! use msnp_xfr::{Mode, Observation, Session, Transcript, Version};
+//! use msnp_xfr::{Direction::*, Mode, Observation, Session, Version};
 //!
-//! let log = b"C: VER 1 MSNP13 CVR0\nS: VER 1 MSNP13 CVR0\nC: XFR 2 SB\nS: 913 2\n";
 //! let mut session = Session::new(Mode::Lenient);
 //! let mut errors = 0;
-//! for line in Transcript::new(log) {
-//!     if let Observation::XfrErrorReply { reply, version, .. } = session.observe(line.direction, line.text) {
+//! for (direction, line) in [
+//!     (ClientToServer, &b"VER 1 MSNP13 CVR0"[..]),
+//!     (ServerToClient, b"VER 1 MSNP13 CVR0"),
+//!     (ClientToServer, b"XFR 2 SB"),
+//!     (ServerToClient, b"913 2"),
+//! ] {
+//!     if let Observation::XfrErrorReply { reply, version, .. } = session.observe(Some(direction), line) {
 //!         assert_eq!((reply.code.0, version), (913, Some(Version::MSNP13)));
 //!         errors += 1;
 //!     }
@@ -141,8 +146,8 @@
 //! - `write`: writing lines.
 //! - `command`, `stream`, `session`, `connection`: captured traffic — classifying lines and
 //!   payloads, one direction's [`Decoder`], the [`Session`] over text lines, and the
-//!   [`Connection`] that joins both directions' decoders and the session. [`Transcript`] reads
-//!   text logs.
+//!   [`Connection`] that joins both directions' decoders and the session. Log and capture
+//!   formats are the business of the `msnp-inspect` tool beside this crate.
 //!
 //! nom is used inside and never appears in the API.
 //!
@@ -180,12 +185,13 @@ pub mod serde_impls;
 mod session;
 mod stream;
 mod syntax;
-mod transcript;
 mod value;
 mod version;
 mod write;
 
-pub use command::{Direction, ErrorCode, ErrorReply, MAX_PAYLOAD_COMMANDS, PayloadCommands};
+pub use command::{
+    Announced, Direction, ErrorCode, ErrorReply, MAX_PAYLOAD_COMMANDS, PayloadCommands,
+};
 pub use connection::{Connection, ConnectionEvent};
 pub use deviation::{Deviation, Deviations};
 pub use error::{Error, Field};
@@ -193,7 +199,6 @@ pub use field::MAX_TOKEN_LEN;
 pub use session::{MAX_PENDING, Observation, Session};
 pub use stream::{DEFAULT_MAX_LINE, DEFAULT_MAX_PAYLOAD, Decoder, DecoderConfig, Event, Step};
 pub use syntax::{Mode, Parsed, parse, parse_lenient, parse_with};
-pub use transcript::{Transcript, TranscriptLine, split_prefix};
 pub use value::{
     Address, Auth, HopBlob, Host, NsForm, NsReferral, Port, Request, SbForm, SbReferral,
     ServerType, Token, TrId, Xfr, XfrKind,

@@ -190,7 +190,7 @@ impl Session {
                     None => Observation::Other,
                 }
             }
-            LineClass::Command("VER") if direction != Some(Direction::ClientToServer) => {
+            LineClass::Command(b"VER") if direction != Some(Direction::ClientToServer) => {
                 match command::ver_choice(line) {
                     Some(chosen) if self.fixed.is_none() => {
                         self.version = chosen;

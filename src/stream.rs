@@ -382,7 +382,7 @@ impl Decoder {
                 payload,
             },
             LineClass::Command(verb) => Event::Command {
-                verb,
+                verb: command::verb_text(verb),
                 line,
                 payload,
             },

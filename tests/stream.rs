@@ -1,8 +1,8 @@
-//! The stream decoder, the session tracker and transcripts.
+//! The stream decoder and the session tracker.
 
 use msnp_xfr::{
     Decoder, DecoderConfig, Deviation, Direction, Error, ErrorCode, Event, Mode, Observation,
-    PayloadCommands, ServerType, Session, Step, Transcript, Version, Xfr,
+    PayloadCommands, ServerType, Session, Step, Version, Xfr,
 };
 use msnp_xfr_testkit::feed::{chunks, events as run};
 
@@ -348,71 +348,6 @@ fn session_pending_requests_are_bounded() {
         ),
         Observation::Other
     );
-}
-
-#[test]
-fn transcripts_strip_prefixes_and_skip_payload_lines() {
-    let log = b"C: VER 1 MSNP8 CVR0\r\n\
-S: VER 1 MSNP8 CVR0\n\
-<<< MSG Hotmail Hotmail 29\r\n\
-XFR 1 SB 1.1.1.1:1 CKI no\r\n\
-\r\n\
->>> XFR 2 SB\r\n\
-<<< XFR 2 SB 10.0.0.2:1863 CKI 12.34\r\n\
-XFR 0 NS 0";
-    let lines: Vec<_> = Transcript::new(log).collect();
-    let summary: Vec<(usize, Option<&str>, &str)> = lines
-        .iter()
-        .map(|l| {
-            (
-                l.number,
-                l.direction.map(|d| d.as_str()),
-                std::str::from_utf8(l.text).unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        summary,
-        [
-            (1, Some("C"), "VER 1 MSNP8 CVR0"),
-            (2, Some("S"), "VER 1 MSNP8 CVR0"),
-            (3, Some("S"), "MSG Hotmail Hotmail 29"),
-            (6, Some("C"), "XFR 2 SB"),
-            (7, Some("S"), "XFR 2 SB 10.0.0.2:1863 CKI 12.34"),
-            (8, None, "XFR 0 NS 0"),
-        ]
-    );
-    // Driving a session with it.
-    let mut session = Session::new(Mode::Strict);
-    let answers: Vec<_> = lines
-        .iter()
-        .filter_map(|l| match session.observe(l.direction, l.text) {
-            Observation::Xfr {
-                version,
-                result,
-                answers,
-            } => Some((version, result.is_ok(), answers)),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(
-        answers,
-        [
-            (Some(Version::MSNP8), true, None),
-            (Some(Version::MSNP8), true, Some(ServerType::Sb)),
-            (Some(Version::MSNP8), true, None),
-        ]
-    );
-}
-
-#[test]
-fn unknown_direction_uses_only_payloads_of_both_directions() {
-    // QRY carries a payload only from the client; with no direction it must not swallow lines.
-    let lines: Vec<_> = Transcript::new(b"QRY 1049\r\nXFR 0 NS 0\r\n").collect();
-    assert_eq!(lines.len(), 2);
-    let lines: Vec<_> = Transcript::new(b"MSG a b 3\r\nabc\r\nXFR 0 NS 0\r\n").collect();
-    assert_eq!(lines.len(), 2);
-    assert_eq!(lines[1].text, b"XFR 0 NS 0");
 }
 
 /// Regressions from the `stream` fuzz target: an over-long line being skipped must end where

@@ -141,7 +141,7 @@ pub fn line(rng: &mut Lcg) -> (Vec<u8>, Version) {
     (format!("{text}\r\n").into_bytes(), version)
 }
 
-/// `n` lines of [`line`].
+/// `n` lines of [`line()`].
 pub fn lines(n: usize) -> Vec<(Vec<u8>, Version)> {
     let mut rng = Lcg::new(0x5eed);
     (0..n).map(|_| line(&mut rng)).collect()

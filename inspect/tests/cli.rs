@@ -1,13 +1,17 @@
 //! Runs the `inspect` example (built by `cargo test` alongside the tests) on the shipped sample
 //! and on stdin, and checks its JSON, its human output and its exit status.
 
+//! The `msnp-inspect` binary as a user runs it: the embedded samples, JSON Lines with the
+//! documented keys, several files and stdin, forced formats, and every exit status.
+
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-const KEYS: [&str; 20] = [
+/// Every key of a JSON record, in order: the first twenty are the original ones.
+const KEYS: [&str; 28] = [
+    "file",
     "line",
     "dir",
     "version",
@@ -28,33 +32,21 @@ const KEYS: [&str; 20] = [
     "deviations",
     "canonical",
     "error",
+    "conn",
+    "raw",
+    "time",
+    "frame",
+    "truncated",
+    "gateway_session",
+    "followed_by",
 ];
 
-fn inspect_binary() -> PathBuf {
-    // target/<profile>/deps/inspect-<hash> → target/<profile>/examples/inspect
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path = profile_dir
-        .join("examples")
-        .join(format!("inspect{}", std::env::consts::EXE_SUFFIX));
-    // A full `cargo test` builds examples; `cargo test --test inspect` does not.
-    static BUILT: std::sync::Once = std::sync::Once::new();
-    BUILT.call_once(|| {
-        if !path.exists() {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "--quiet", "--example", "inspect"])
-                .status()
-                .unwrap();
-            assert!(status.success());
-        }
-    });
-    assert!(path.exists(), "{} not built", path.display());
-    path
+fn data(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn inspect(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(inspect_binary())
+    let mut child = Command::new(env!("CARGO_BIN_EXE_msnp-inspect"))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -78,7 +70,7 @@ fn records(output: &Output) -> Vec<Value> {
 fn record_at(records: &[Value], line: u64) -> &Value {
     records
         .iter()
-        .find(|r| r["line"] == line)
+        .find(|r| r["line"] == line && r["file"] == "sample:transcript.log")
         .unwrap_or_else(|| panic!("no record for line {line}"))
 }
 
@@ -92,12 +84,31 @@ fn sample_json_has_every_xfr_with_exact_keys() {
         String::from_utf8_lossy(&out.stderr)
     );
     let records = records(&out);
-    assert_eq!(records.len(), 28);
+    assert_eq!(records.len(), 43);
     for r in &records {
         let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys, KEYS);
         assert_eq!(r["ok"], true);
+        assert_eq!(
+            (&r["frame"], &r["truncated"]),
+            (&Value::Null, &Value::from(false))
+        );
     }
+    let files: Vec<&str> = records
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files
+            .iter()
+            .filter(|f| **f == "sample:transcript.log")
+            .count(),
+        28
+    );
+    assert_eq!(
+        files.iter().filter(|f| **f == "sample:purple.log").count(),
+        5
+    );
     // The MSNP2 referral.
     let r = record_at(&records, 10);
     assert_eq!(r["version"], "MSNP2");
@@ -114,6 +125,11 @@ fn sample_json_has_every_xfr_with_exact_keys() {
     assert_eq!(r["auth"], "CKI");
     assert_eq!(r["cookie"], "17262740.1050826919.32308");
     assert_eq!(r["port"], 1863);
+    assert_eq!(
+        r["raw"],
+        "XFR 10 SB 198.51.100.20:1863 CKI 17262740.1050826919.32308"
+    );
+    assert_eq!((&r["conn"], &r["time"]), (&Value::Null, &Value::Null));
     // The 913 reply to XFR 12 SB.
     let r = record_at(&records, 40);
     assert_eq!(
@@ -179,14 +195,32 @@ fn sample_human_output_is_aligned_and_summarised() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        " line  dir  version  kind         fields"
+        "== sample:transcript.log (read as C:/S: or >>>/<<< transcript, --format transcript)"
     );
-    assert!(text.contains("   40  S    MSNP8    error-reply  trid=12 to XFR SB: 913 (not allowed while hidden or offline)\n"));
-    assert!(text.contains("   72  S    MSNP18   sb           trid=24 SB sb7.example.net CKI Qw7ErTy9UiOp1AsDfGh2JkLzX U messenger.msn.com direct=0 [no version]  ! deviations: missing-port\n"));
-    assert!(text.contains("\n28 XFR lines: 28 decoded, 0 failed\n"));
+    assert_eq!(
+        lines.next().unwrap(),
+        "  line  dir  conn  version  kind         fields"
+    );
+    assert!(text.contains("    40  S    -     MSNP8    error-reply  trid=12 to XFR SB: 913 (not allowed while hidden or offline)\n"));
+    assert!(text.contains("    72  S    -     MSNP18   sb           trid=24 SB sb7.example.net CKI Qw7ErTy9UiOp1AsDfGh2JkLzX U messenger.msn.com direct=0 [no version]  ! deviations: missing-port\n"));
+    assert!(
+        text.contains("\n28 XFR lines: 28 decoded, 0 failed (63 MSNP lines in 1 connection)\n")
+    );
     assert!(
         text.contains("  by version:   MSNP2 1, MSNP8 8, MSNP13 3, MSNP15 7, MSNP18 5, MSNP21 4\n")
     );
+    // Each sample says what it was read as.
+    for header in [
+        "== sample:purple.log (read as libpurple debug log, --format purple)",
+        "== sample:escargot.md (read as revival-server log, Escargot style, --format escargot)",
+        "== sample:papyon.log (read as papyon/emesene console, --format papyon)",
+    ] {
+        assert!(text.contains(header), "{header}");
+    }
+    assert!(text.contains(
+        "    27  S    NS 000  MSNP15   error-reply  trid=9 to XFR SB: 800 (changing too rapidly)\n"
+    ));
+    assert!(text.contains("\n== all 4 inputs\n\n43 XFR lines: 43 decoded, 0 failed (118 MSNP lines in 8 connections)\n"));
 }
 
 const BROKEN: &[u8] = b"S: VER 1 MSNP18 CVR0\r\n\
@@ -243,6 +277,108 @@ fn strict_and_fixed_version() {
 }
 
 #[test]
+fn several_files_in_order_with_their_names_and_formats() {
+    let (a, b) = (data("amsn.txt"), data("emesene-window.html.txt"));
+    let out = inspect(
+        &["--json", &a, "-", &b],
+        Some(include_bytes!("data/onechar.md")),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records = records(&out);
+    let files: Vec<(&str, u64)> = records
+        .iter()
+        .map(|r| (r["file"].as_str().unwrap(), r["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            (a.as_str(), 6),
+            (a.as_str(), 7),
+            (a.as_str(), 13),
+            (a.as_str(), 14),
+            ("-", 9),
+            ("-", 10),
+            ("-", 14),
+            ("-", 15),
+            (b.as_str(), 5),
+            (b.as_str(), 6),
+            (b.as_str(), 7),
+            (b.as_str(), 8),
+        ]
+    );
+    let r = &records[9];
+    assert_eq!(
+        (&r["conn"], &r["time"], &r["dir"]),
+        (
+            &Value::from("messenger.example.com:1863"),
+            &Value::from("21:10:02"),
+            &Value::from("S")
+        )
+    );
+    // The human output names each file's format.
+    let out = inspect(&[&a, &b], None);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(&format!(
+        "== {a} (read as aMSN protocol console, --format amsn)"
+    )));
+    assert!(text.contains(&format!(
+        "== {b} (read as emesene debug window, --format emesene)"
+    )));
+}
+
+#[test]
+fn no_msnp_traffic_exits_3_and_names_the_formats_tried() {
+    let prose = data("prose.txt");
+    let out = inspect(&[&prose], None);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err,
+        format!(
+            "msnp-inspect: {prose}: no MSNP traffic found (tried the log formats purple, escargot, papyon, emesene, amsn, transcript, onechar)\n"
+        )
+    );
+    // Traffic but no XFR is no error: the summary says what was read.
+    let out = inspect(&[&data("no-xfr.log")], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("\n0 XFR lines: 0 decoded, 0 failed (4 MSNP lines in 1 connection)\n"),
+        "{text}"
+    );
+    // With another file that decodes, the worst status wins; a read error outranks it.
+    let out = inspect(&[&data("amsn.txt"), &prose], None);
+    assert_eq!(out.status.code(), Some(3));
+    let out = inspect(&[&prose, "/nonexistent/file"], None);
+    assert_eq!(out.status.code(), Some(2));
+    // A forced format that finds nothing says so.
+    let out = inspect(&["--format", "purple", &data("amsn.txt")], None);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("no MSNP traffic found in the purple format")
+    );
+}
+
+#[test]
+fn a_forced_format_overrides_detection() {
+    let out = inspect(&["--json", "--format", "amsn", &data("amsn.txt")], None);
+    assert_eq!(records(&out).len(), 4);
+    // An aMSN console read as a one-character transcript holds nothing of that format.
+    let out = inspect(&["--json", "--format", "onechar", &data("amsn.txt")], None);
+    assert_eq!(out.status.code(), Some(3));
+    let out = inspect(&["--format", "nonsense", &data("amsn.txt")], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("--format: \"nonsense\" is none of purple, escargot, papyon, emesene, amsn, transcript, onechar"));
+}
+
+#[test]
 fn usage_and_read_errors_exit_2() {
     let out = inspect(&["--msnp", "24"], None);
     assert_eq!(out.status.code(), Some(2));
@@ -254,5 +390,5 @@ fn usage_and_read_errors_exit_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/capture.log"));
     let out = inspect(&["--help"], None);
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("usage: inspect"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("usage: msnp-inspect"));
 }

@@ -1,0 +1,44 @@
+//! # msnp-inspect
+//!
+//! Finds every MSN Messenger `XFR` — the command that sends a client to its next server — in
+//! the text logs people have, and decodes it with [`msnp_xfr`]. The binary `msnp-inspect` is a
+//! thin layer over this library.
+//!
+//! - [`logs`]: the log formats, detected from the text, read into protocol lines with their
+//!   direction, connection, time and line number;
+//! - [`follow`]: one session per connection, so each line is judged against the version its
+//!   connection's `VER` exchange fixed;
+//! - [`record`]: what is reported of each XFR and XFR error reply;
+//! - [`report`]: one input's records, as a table or JSON Lines;
+//! - [`cli`]: the command line.
+//!
+//! ```
+//! use msnp_inspect::follow::{self, Judging};
+//! use msnp_inspect::logs::{self, Format};
+//! use msnp_xfr::Mode;
+//!
+//! let log = b"(12:00:01) msn: C: NS 000: VER 1 MSNP15 CVR0\n\
+//!             (12:00:01) msn: S: NS 000: VER 1 MSNP15 CVR0\n\
+//!             (12:00:02) dns: resolving sb.example.net\n\
+//!             (12:00:05) msn: C: NS 000: XFR 12 SB\n\
+//!             (12:00:05) msn: S: NS 000: 800 12\n";
+//! assert_eq!(logs::detect(log), Some(Format::Purple));
+//! let judging = Judging { mode: Mode::Lenient, version: None };
+//! let report = follow::log("pidgin.log", log, Format::Purple, judging);
+//! let kinds: Vec<_> = report
+//!     .records
+//!     .iter()
+//!     .map(|r| (r.origin.line, r.kind_name(), r.expand(&report).code))
+//!     .collect();
+//! assert_eq!(kinds, [(Some(4), "request", None), (Some(5), "error-reply", Some(800))]);
+//! assert_eq!(report.label(report.records[1].origin.conn.unwrap()), "NS 000");
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod follow;
+pub mod logs;
+pub mod record;
+pub mod report;

@@ -1,0 +1,372 @@
+//! Text logs: the formats people have MSNP traffic in, detected from the text itself, and read
+//! into protocol lines with their direction, connection, time and line number.
+//!
+//! Each format lives in its own module and reads one line at a time; what they share is here:
+//! the [`Entry`] they produce, the test for "looks like an MSNP command" that keeps prose and
+//! other log lines out, detection, and the skipping of payload bodies in the formats that print
+//! them as ordinary lines.
+
+use std::borrow::Cow;
+
+use msnp_xfr::{Announced, DEFAULT_MAX_PAYLOAD, Direction, PayloadCommands};
+
+mod amsn;
+mod escargot;
+mod papyon;
+mod purple;
+mod transcript;
+
+/// A log format this tool reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// msnp-xfr's own transcripts: `C: `/`S: `, `>>> `/`<<< ` (and `>> `/`<< `).
+    Transcript,
+    /// One-character transcripts: `> ` client → server, `< ` server → client.
+    OneChar,
+    /// The libpurple (Pidgin, Finch) debug log: `(HH:MM:SS) msn: C: NS 000: XFR 12 SB`.
+    Purple,
+    /// A revival server's log, Escargot style: `NS/9d15 >>> XFR 12 SB`.
+    Escargot,
+    /// papyon / emesene 2 console output: `[HH:MM:SS DEBUG papyon.transport] >>> XFR 20 SB`.
+    Papyon,
+    /// emesene's debug window: `(HH:MM:SS) papyon.transport:>>> XFR 20 SB`, HTML-escaped or not.
+    Emesene,
+    /// aMSN's protocol console: `->NS XFR 12 SB`, `<-SB …`.
+    Amsn,
+}
+
+impl Format {
+    /// Every format, in the order detection prefers them on a tie.
+    pub const ALL: [Format; 7] = [
+        Format::Purple,
+        Format::Escargot,
+        Format::Papyon,
+        Format::Emesene,
+        Format::Amsn,
+        Format::Transcript,
+        Format::OneChar,
+    ];
+
+    /// The name `--format` takes: `"purple"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Format::Transcript => "transcript",
+            Format::OneChar => "onechar",
+            Format::Purple => "purple",
+            Format::Escargot => "escargot",
+            Format::Papyon => "papyon",
+            Format::Emesene => "emesene",
+            Format::Amsn => "amsn",
+        }
+    }
+
+    /// What the format is, for people: `"libpurple debug log"`.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Format::Transcript => "C:/S: or >>>/<<< transcript",
+            Format::OneChar => "one-character >/< transcript",
+            Format::Purple => "libpurple debug log",
+            Format::Escargot => "revival-server log, Escargot style",
+            Format::Papyon => "papyon/emesene console",
+            Format::Emesene => "emesene debug window",
+            Format::Amsn => "aMSN protocol console",
+        }
+    }
+
+    /// The format named `name` (see [`name`](Format::name)).
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Whether payload bodies appear in the log as ordinary lines after their command, to be
+    /// skipped by the announced length. The other formats print commands only (or print bodies
+    /// on lines of their own shape), so nothing is skipped by count there.
+    const fn bodies_as_lines(self) -> bool {
+        matches!(self, Format::Transcript | Format::OneChar)
+    }
+}
+
+/// The connection a line belongs to, where the format can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conn<'a> {
+    /// A number that tells the format's connections apart.
+    pub key: u64,
+    /// The format's name for it: `NS 000`, `NS/9d15`, the papyon connection's `host:port`
+    /// (bytes of the line, made text only for what is reported).
+    pub label: &'a [u8],
+}
+
+/// What a protocol line says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum What<'a> {
+    /// A command, as sent: markup and escapes undone, without CR LF.
+    Command {
+        /// Which way it travelled, where the line says.
+        direction: Option<Direction>,
+        /// The command line.
+        text: Cow<'a, [u8]>,
+    },
+    /// A connection was opened (`con`, `<-> Connecting to`): what was known of it before ends.
+    Open,
+    /// A connection was closed (`dis`).
+    Close,
+}
+
+/// One protocol line of a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry<'a> {
+    /// The 1-based line number in the file.
+    pub line: usize,
+    /// The log's own timestamp, as written (ASCII).
+    pub time: Option<&'a [u8]>,
+    /// The connection, where the format tells.
+    pub conn: Option<Conn<'a>>,
+    /// The command, or the connection event.
+    pub what: What<'a>,
+}
+
+/// Reads one format line by line. Formats that follow connections across lines keep state.
+trait LineReader<'a> {
+    /// The protocol line `text` (line end stripped) holds, if any.
+    fn read(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>>;
+}
+
+/// The reader of one format: an enum rather than a trait object, so that the per-line call is a
+/// predictable branch the compiler can inline through.
+enum Reader<'a> {
+    Transcript(transcript::Transcript),
+    OneChar(transcript::OneChar),
+    Purple(purple::Purple),
+    Escargot(escargot::Escargot),
+    Papyon(papyon::Papyon<'a>),
+    Amsn(amsn::Amsn),
+}
+
+impl<'a> Reader<'a> {
+    fn new(format: Format, text: &[u8]) -> Self {
+        match format {
+            Format::Transcript => Reader::Transcript(transcript::Transcript),
+            Format::OneChar => Reader::OneChar(transcript::OneChar::new(text)),
+            Format::Purple => Reader::Purple(purple::Purple),
+            Format::Escargot => Reader::Escargot(escargot::Escargot),
+            Format::Papyon => Reader::Papyon(papyon::Papyon::console()),
+            Format::Emesene => Reader::Papyon(papyon::Papyon::window()),
+            Format::Amsn => Reader::Amsn(amsn::Amsn),
+        }
+    }
+
+    #[inline]
+    fn read(&mut self, number: usize, line: &'a [u8]) -> Option<Entry<'a>> {
+        match self {
+            Reader::Transcript(r) => r.read(number, line),
+            Reader::OneChar(r) => r.read(number, line),
+            Reader::Purple(r) => r.read(number, line),
+            Reader::Escargot(r) => r.read(number, line),
+            Reader::Papyon(r) => r.read(number, line),
+            Reader::Amsn(r) => r.read(number, line),
+        }
+    }
+}
+
+/// The lines of `text`: 1-based number and content without its line end (LF, CRLF).
+fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut rest = text;
+    let mut number = 0;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, next) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        number += 1;
+        Some((number, line.strip_suffix(b"\r").unwrap_or(line)))
+    })
+}
+
+/// The protocol lines of `text` read as `format`, payload bodies skipped.
+pub fn read(text: &[u8], format: Format) -> impl Iterator<Item = Entry<'_>> {
+    let mut reader = Reader::new(format, text);
+    let mut lines = lines(text);
+    let client = PayloadCommands::for_direction(Direction::ClientToServer);
+    let server = PayloadCommands::for_direction(Direction::ServerToClient);
+    let either = PayloadCommands::either_direction();
+    std::iter::from_fn(move || {
+        loop {
+            let (number, line) = lines.next()?;
+            let Some(entry) = reader.read(number, line) else {
+                continue;
+            };
+            if format.bodies_as_lines() {
+                if let What::Command { direction, text } = &entry.what {
+                    let table = match direction {
+                        Some(Direction::ClientToServer) => &client,
+                        Some(Direction::ServerToClient) => &server,
+                        None => &either,
+                    };
+                    skip_body(
+                        &mut lines,
+                        table.announced(text, DEFAULT_MAX_PAYLOAD),
+                        format,
+                    );
+                }
+            }
+            return Some(entry);
+        }
+    })
+}
+
+/// Skips the lines that hold the payload a command announced, each counted as its text
+/// (without the format's direction prefix) and CRLF. A length no payload can have skips
+/// nothing: every later line of a text log is still a line.
+fn skip_body<'a>(
+    lines: &mut impl Iterator<Item = (usize, &'a [u8])>,
+    announced: Announced,
+    format: Format,
+) {
+    let Announced::Payload(mut left) = announced else {
+        return;
+    };
+    while left > 0 {
+        let Some((_, body)) = lines.next() else {
+            break;
+        };
+        let body = match format {
+            Format::OneChar => transcript::one_char(body).map_or(body, |(_, text)| text),
+            _ => transcript::split_prefix(body).1,
+        };
+        left = left.saturating_sub(body.len() + 2);
+    }
+}
+
+/// Verbs of MSNP2–MSNP21 commands, for telling protocol lines from prose.
+const VERBS: &[&[u8; 3]] = &[
+    b"ACK", b"ADC", b"ADD", b"ADG", b"ADL", b"ANS", b"BLP", b"BPR", b"BYE", b"CAL", b"CHG", b"CHL",
+    b"CVR", b"DEL", b"FLN", b"FQY", b"GCF", b"GTC", b"ILN", b"INF", b"IPG", b"IRO", b"JOI", b"LSG",
+    b"LST", b"MSG", b"NAK", b"NFY", b"NLN", b"NOT", b"OUT", b"PNG", b"PRP", b"PUT", b"QNG", b"QRY",
+    b"REA", b"REG", b"REM", b"RMG", b"RML", b"RNG", b"SBP", b"SBS", b"SDC", b"SDG", b"SND", b"SYN",
+    b"UBN", b"UBX", b"URL", b"USR", b"UUN", b"UUX", b"VER", b"XFR",
+];
+
+/// Whether `text` reads as an MSNP command: a known verb, or a numeric reply `CODE TrID …`,
+/// followed by a space or the end.
+pub fn is_command(text: &[u8]) -> bool {
+    match text {
+        [a, b, c, rest @ ..] if rest.is_empty() || rest[0] == b' ' => {
+            let verb = [*a, *b, *c];
+            if verb.iter().all(u8::is_ascii_digit) {
+                return rest.get(1).is_some_and(u8::is_ascii_digit);
+            }
+            VERBS.contains(&&verb)
+        }
+        _ => false,
+    }
+}
+
+/// Strips leading spaces and tabs.
+#[inline]
+fn trim_start(text: &[u8]) -> &[u8] {
+    match text.first() {
+        Some(b' ' | b'\t') => {
+            let n = text
+                .iter()
+                .take_while(|&&b| b == b' ' || b == b'\t')
+                .count();
+            &text[n..]
+        }
+        _ => text,
+    }
+}
+
+/// `HH:MM:SS` at the start of `text`.
+fn clock(text: &[u8]) -> Option<&[u8]> {
+    let t = text.get(..8)?;
+    let digits = |i: usize| t[i].is_ascii_digit() && t[i + 1].is_ascii_digit();
+    (digits(0) && t[2] == b':' && digits(3) && t[5] == b':' && digits(6)).then_some(t)
+}
+
+/// How much of a file detection reads first; all of it only when that part holds nothing.
+const DETECT_PREFIX: usize = 64 * 1024;
+
+/// How many MSNP command lines each format finds in `text`, best first.
+pub fn scores(text: &[u8]) -> Vec<(Format, usize)> {
+    let score = |text: &[u8]| -> Vec<(Format, usize)> {
+        let mut scores: Vec<(Format, usize)> = Format::ALL
+            .into_iter()
+            .map(|format| {
+                let mut reader = Reader::new(format, text);
+                let n = lines(text)
+                    .filter_map(|(number, line)| reader.read(number, line))
+                    .filter(|e| matches!(&e.what, What::Command { text, .. } if is_command(text)))
+                    .count();
+                (format, n)
+            })
+            .collect();
+        // Stable: ties keep the order of `Format::ALL`.
+        scores.sort_by_key(|s| std::cmp::Reverse(s.1));
+        scores
+    };
+    let prefix = match text.get(..DETECT_PREFIX) {
+        // Cut at a line end, so the last line is whole.
+        Some(head) => &head[..memchr::memrchr(b'\n', head).map_or(head.len(), |i| i + 1)],
+        None => text,
+    };
+    let first = score(prefix);
+    if first[0].1 > 0 || prefix.len() == text.len() {
+        first
+    } else {
+        score(text)
+    }
+}
+
+/// The format of `text`: the one that finds the most MSNP command lines, if any does.
+pub fn detect(text: &[u8]) -> Option<Format> {
+    let best = scores(text)[0];
+    (best.1 > 0).then_some(best.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_told_from_prose() {
+        for yes in [
+            &b"XFR 12 SB"[..],
+            b"VER 1 MSNP8 CVR0",
+            b"913 12",
+            b"241 5 7",
+            b"PNG",
+            b"MSG Hotmail Hotmail 95",
+        ] {
+            assert!(is_command(yes), "{yes:?}");
+        }
+        for no in [
+            &b"The END"[..],
+            b"XFRS",
+            b"xfr 1 SB",
+            b"913",
+            b"123 abc",
+            b"ABC 1",
+            b"",
+            b"XF",
+        ] {
+            assert!(!is_command(no), "{no:?}");
+        }
+    }
+
+    #[test]
+    fn lines_are_numbered_and_stripped() {
+        let got: Vec<_> = lines(b"a\r\nb\n\nc").collect();
+        assert_eq!(got, [(1, &b"a"[..]), (2, b"b"), (3, b""), (4, b"c")]);
+    }
+
+    #[test]
+    fn clock_reads_only_a_time() {
+        assert_eq!(clock(b"12:34:56) msn"), Some(&b"12:34:56"[..]));
+        assert_eq!(clock(b"12:34:5x"), None);
+        assert_eq!(clock(b"12:34"), None);
+    }
+}

@@ -1,0 +1,102 @@
+//! The libpurple debug log (Pidgin's debug window, `pidgin -d`, Finch):
+//! `(HH:MM:SS) msn: C: NS 000: XFR 12 SB`.
+//!
+//! Also as pasted: the leading `(` lost; quoted in a C comment (`\t * C: NS 000: …`, no time,
+//! no category); forum markup around a token (`[email]a@b.com[/email]`).
+
+use std::borrow::Cow;
+
+use msnp_xfr::Direction;
+
+use super::{Conn, Entry, LineReader, What, clock, trim_start};
+
+pub(super) struct Purple;
+
+impl<'a> LineReader<'a> for Purple {
+    fn read(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
+        let t = trim_start(text);
+        let (time, rest) = match t {
+            // Quoted in a C comment: no time, no category.
+            [b'*', b' ', rest @ ..] => (None, trim_start(rest)),
+            _ => {
+                let t = t.strip_prefix(b"(").unwrap_or(t);
+                let time = clock(t)?;
+                let rest = t[8..].strip_prefix(b") msn: ")?;
+                (Some(time), rest)
+            }
+        };
+        // `C: NS 000: ` — direction, connection type and number.
+        let (direction, conn) = match rest {
+            [
+                d @ (b'C' | b'S'),
+                b':',
+                b' ',
+                t @ (b'N' | b'S'),
+                u @ (b'S' | b'B'),
+                b' ',
+                n0,
+                n1,
+                n2,
+                b':',
+                b' ',
+                ..,
+            ] if [*n0, *n1, *n2].iter().all(u8::is_ascii_digit)
+                && matches!((t, u), (b'N', b'S') | (b'S', b'B')) =>
+            {
+                let direction = if *d == b'C' {
+                    Direction::ClientToServer
+                } else {
+                    Direction::ServerToClient
+                };
+                let number =
+                    u64::from(n0 - b'0') * 100 + u64::from(n1 - b'0') * 10 + u64::from(n2 - b'0');
+                let key = number | (u64::from(*t == b'S') << 16);
+                (direction, key)
+            }
+            _ => return None,
+        };
+        let label = &rest[3..9];
+        Some(Entry {
+            line: number,
+            time,
+            conn: Some(Conn { key: conn, label }),
+            what: What::Command {
+                direction: Some(direction),
+                text: unmarkup(&rest[11..]),
+            },
+        })
+    }
+}
+
+/// Forum markup around a token undone: `[email]a@b.com[/email]` → `a@b.com` (also `[url]`).
+fn unmarkup(text: &[u8]) -> Cow<'_, [u8]> {
+    if memchr::memchr(b'[', text).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = text.to_vec();
+    for tag in [&b"email"[..], b"url"] {
+        for pattern in [
+            [&b"["[..], tag, b"]"].concat(),
+            [&b"[/"[..], tag, b"]"].concat(),
+        ] {
+            while let Some(i) = memchr::memmem::find(&out, &pattern) {
+                out.drain(i..i + pattern.len());
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_undone() {
+        assert_eq!(
+            &*unmarkup(b"USR 5 OK [email]a@b.com[/email] 1 0"),
+            b"USR 5 OK a@b.com 1 0"
+        );
+        assert!(matches!(unmarkup(b"XFR 1 SB"), Cow::Borrowed(_)));
+    }
+}

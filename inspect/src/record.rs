@@ -1,0 +1,429 @@
+//! What the tool reports: one record per XFR line, and per numeric error reply answering an XFR
+//! request, with the same keys whatever the input was (JSON Lines, or a row of the human table).
+//!
+//! A [`Record`] is kept small, because a large log holds many: the line as it was read, the
+//! mode and version it was judged in, and its outcome. Everything else (the fields, the
+//! canonical form, the error message) is the same reading done again when the record is shown
+//! ([`Record::expand`]): reading a line costs less than keeping all it says.
+
+use msnp_xfr::{
+    Auth, Deviations, Direction, ErrorCode, Mode, NsForm, Observation, SbForm, ServerType, TrId,
+    Version, Xfr, parse_with,
+};
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::report::Report;
+
+/// Where a line came from, as the input can tell. Names (the connection's, the gateway
+/// session's, the connection that followed a referral) are indices into the report's
+/// [`labels`](crate::report::Report::labels), and texts (the line, its time) ranges of the
+/// report's [`texts`](crate::report::Report::texts): a record allocates nothing of its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The 1-based line number in a text log.
+    pub line: Option<usize>,
+    /// The 1-based number of the packet that completed the line, in a capture.
+    pub frame: Option<u64>,
+    /// The log's timestamp as written, or the packet's in RFC 3339 (a range of the report's
+    /// texts).
+    pub time: Option<Range<usize>>,
+    /// The connection: the log's label, or `client -> server` in a capture.
+    pub conn: Option<u32>,
+    /// The HTTP gateway's SessionID, for lines carried through the gateway.
+    pub gateway_session: Option<u32>,
+}
+
+/// What a reported line was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// An XFR line that decoded, with what lenient reading tolerated.
+    Xfr {
+        /// Its kind: `request`, `ns`, `sb`, `reset`.
+        kind: &'static str,
+        /// The deviations.
+        deviations: Deviations,
+    },
+    /// An XFR line that did not decode.
+    Failed {
+        /// `Error::kind`.
+        error: &'static str,
+    },
+    /// A numeric reply answering an XFR request.
+    ErrorReply {
+        /// The code.
+        code: ErrorCode,
+        /// The TrID of the request it answers.
+        trid: TrId,
+        /// What the request asked for.
+        request: ServerType,
+    },
+}
+
+/// One reported line.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Where it came from.
+    pub origin: Origin,
+    /// Which way it travelled, where the input tells.
+    pub dir: Option<Direction>,
+    /// The version it was judged against (`None` before any `VER`).
+    pub version: Option<Version>,
+    /// The mode it was read in.
+    pub mode: Mode,
+    /// The line exactly as it was read, line end included where there was one (a range of the
+    /// report's texts).
+    pub text: Range<usize>,
+    /// What it was.
+    pub outcome: Outcome,
+    /// The line was cut off by the end of its connection (FIN, RST) or of the capture, and
+    /// never read as a complete line.
+    pub truncated: bool,
+    /// For an SB referral, the connection on which the client presented its cookie; for an NS
+    /// referral, the client's next connection to the address given (a label index).
+    pub followed_by: Option<u32>,
+}
+
+/// An error, as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorInfo {
+    /// `Error::kind`: `"missing"`, `"version"`, …
+    pub kind: &'static str,
+    /// The byte offset in the line.
+    pub offset: Option<usize>,
+    /// The error's message.
+    pub message: String,
+}
+
+/// Everything a record says, as shown: the JSON Lines object (keys in this order) and the human
+/// table's columns.
+#[derive(Debug, Clone, Serialize)]
+pub struct Expanded<'r> {
+    /// The input's name.
+    pub file: &'r str,
+    /// The 1-based line number in a text log (null in captures).
+    pub line: Option<usize>,
+    /// `C` client → server, `S` server → client.
+    pub dir: Option<&'static str>,
+    /// The version the line was judged against (null before any `VER`).
+    pub version: Option<&'static str>,
+    /// Whether the line decoded.
+    pub ok: bool,
+    /// `request`, `ns`, `sb`, `reset`, `error-reply`; null when the line did not decode.
+    pub kind: Option<&'static str>,
+    /// The transaction id.
+    pub trid: Option<u32>,
+    /// `NS` or `SB`: the server type asked for or referred to.
+    pub server: Option<&'static str>,
+    /// The host referred to.
+    pub host: Option<String>,
+    /// Its port (null when the line had none).
+    pub port: Option<u16>,
+    /// `CKI`, `CTP` or `MD5` (SB referrals).
+    pub auth: Option<&'static str>,
+    /// The cookie or salt.
+    pub cookie: Option<String>,
+    /// The current server of an MSNP7–MSNP12 NS referral.
+    pub current: Option<String>,
+    /// The MSNP14+ direct-connect flag.
+    pub direct: Option<bool>,
+    /// The MSNP21 hop blob.
+    pub hop: Option<String>,
+    /// Whether an NS referral is MSNP21's move to the HTTP gateway.
+    pub gateway: Option<bool>,
+    /// The numeric code of an error reply.
+    pub code: Option<u16>,
+    /// The versions whose grammar has exactly this line.
+    pub legal_in: Vec<&'static str>,
+    /// What lenient reading tolerated.
+    pub deviations: Vec<&'static str>,
+    /// The value written back in its own shape.
+    pub canonical: Option<String>,
+    /// Why the line did not decode.
+    pub error: Option<ErrorInfo>,
+    /// The connection.
+    pub conn: Option<&'r str>,
+    /// The line as sent (markup and escapes undone), without CR LF.
+    pub raw: String,
+    /// The timestamp.
+    pub time: Option<&'r str>,
+    /// The capture's packet number.
+    pub frame: Option<u64>,
+    /// The line was cut off by the end of its connection or of the capture.
+    pub truncated: bool,
+    /// The HTTP gateway's SessionID.
+    pub gateway_session: Option<&'r str>,
+    /// Where the client followed the referral.
+    pub followed_by: Option<&'r str>,
+    /// The human table's fields column.
+    #[serde(skip)]
+    pub fields: String,
+    /// Deviations, advisory notes or the error, for people.
+    #[serde(skip)]
+    pub notes: String,
+}
+
+impl Record {
+    /// Whether the tool reports a line the session observed so: an XFR (decoded or not), or an
+    /// error reply answering an XFR request.
+    pub fn reported(observation: &Observation<'_>) -> bool {
+        matches!(
+            observation,
+            Observation::Xfr { .. } | Observation::XfrErrorReply { .. }
+        )
+    }
+
+    /// The record of `line` (as read, in `mode`), if the session's observation of it is one the
+    /// tool reports; the line is kept in `texts` (the report's).
+    pub fn new(
+        origin: Origin,
+        dir: Option<Direction>,
+        mode: Mode,
+        line: &[u8],
+        observation: &Observation<'_>,
+        texts: &mut Vec<u8>,
+    ) -> Option<Record> {
+        let (version, outcome) = match observation {
+            Observation::Xfr {
+                version, result, ..
+            } => (
+                *version,
+                match result {
+                    Ok(p) => Outcome::Xfr {
+                        kind: p.xfr.kind().as_str(),
+                        deviations: p.deviations,
+                    },
+                    Err(e) => Outcome::Failed { error: e.kind() },
+                },
+            ),
+            Observation::XfrErrorReply {
+                version,
+                reply,
+                request,
+            } => (
+                *version,
+                Outcome::ErrorReply {
+                    code: reply.code,
+                    trid: reply.trid,
+                    request: *request,
+                },
+            ),
+            _ => return None,
+        };
+        Some(Record {
+            origin,
+            dir,
+            version,
+            mode,
+            text: keep(texts, line),
+            outcome,
+            truncated: false,
+            followed_by: None,
+        })
+    }
+
+    /// Whether the line decoded.
+    pub fn ok(&self) -> bool {
+        !matches!(self.outcome, Outcome::Failed { .. })
+    }
+
+    /// The kind as the human table and summary show it: `error` for a line that did not decode.
+    pub fn kind_name(&self) -> &'static str {
+        match self.outcome {
+            Outcome::Xfr { kind, .. } => kind,
+            Outcome::Failed { .. } => "error",
+            Outcome::ErrorReply { .. } => "error-reply",
+        }
+    }
+
+    /// What lenient reading tolerated.
+    pub fn deviations(&self) -> Deviations {
+        match self.outcome {
+            Outcome::Xfr { deviations, .. } => deviations,
+            _ => Deviations::NONE,
+        }
+    }
+
+    /// The line as it was read; `report` is the one the record belongs to.
+    pub fn text<'r>(&self, report: &'r Report) -> &'r [u8] {
+        report.texts.get(self.text.clone()).unwrap_or_default()
+    }
+
+    /// The value of an XFR line that decoded, read again.
+    pub fn xfr<'r>(&self, report: &'r Report) -> Option<Xfr<'r>> {
+        match self.outcome {
+            Outcome::Xfr { .. } => parse_with(self.text(report), self.mode, self.version)
+                .ok()
+                .map(|p| p.xfr),
+            _ => None,
+        }
+    }
+
+    /// Everything the record says; `report` is the one it belongs to (its file and labels).
+    pub fn expand<'r>(&'r self, report: &'r Report) -> Expanded<'r> {
+        let o = &self.origin;
+        let label = |i: Option<u32>| i.map(|i| report.label(i));
+        let mut e = Expanded {
+            file: &report.file,
+            line: o.line,
+            dir: self.dir.map(Direction::as_str),
+            version: self.version.map(Version::as_str),
+            ok: self.ok(),
+            kind: None,
+            trid: None,
+            server: None,
+            host: None,
+            port: None,
+            auth: None,
+            cookie: None,
+            current: None,
+            direct: None,
+            hop: None,
+            gateway: None,
+            code: None,
+            legal_in: Vec::new(),
+            deviations: Vec::new(),
+            canonical: None,
+            error: None,
+            conn: label(o.conn),
+            raw: String::from_utf8_lossy(strip_line_end(self.text(report))).into_owned(),
+            time: o
+                .time
+                .clone()
+                .and_then(|t| std::str::from_utf8(report.texts.get(t)?).ok()),
+            frame: o.frame,
+            truncated: self.truncated,
+            gateway_session: label(o.gateway_session),
+            followed_by: label(self.followed_by),
+            fields: String::new(),
+            notes: String::new(),
+        };
+        match self.outcome {
+            Outcome::ErrorReply {
+                code,
+                trid,
+                request,
+            } => {
+                e.kind = Some("error-reply");
+                e.trid = Some(trid.0);
+                e.server = Some(request.as_str());
+                e.code = Some(code.0);
+                e.fields = format!("trid={trid} to XFR {request}: {code}");
+            }
+            Outcome::Xfr { .. } | Outcome::Failed { .. } => {
+                match parse_with(self.text(report), self.mode, self.version) {
+                    Ok(parsed) => e.decoded(&parsed.xfr, parsed.deviations),
+                    Err(error) => {
+                        e.notes = format!("error: {error}");
+                        e.error = Some(ErrorInfo {
+                            kind: error.kind(),
+                            offset: error.offset(),
+                            message: error.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        if self.truncated {
+            e.notes = [e.notes.as_str(), "truncated"]
+                .into_iter()
+                .filter(|n| !n.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ");
+        }
+        if let Some(next) = e.followed_by {
+            e.fields = format!("{} -> {next}", e.fields);
+        }
+        e
+    }
+}
+
+impl Expanded<'_> {
+    fn decoded(&mut self, xfr: &Xfr<'_>, deviations: Deviations) {
+        let legal = xfr.legal_versions();
+        self.kind = Some(xfr.kind().as_str());
+        self.trid = Some(xfr.trid().0);
+        self.server = Some(xfr.server_type().as_str());
+        self.legal_in = legal.iter().map(Version::as_str).collect();
+        self.deviations = deviations.iter().map(|d| d.name()).collect();
+        self.canonical = Some(xfr.to_string());
+        let mut fields = vec![format!("trid={}", xfr.trid())];
+        if let Some(server) = xfr.server() {
+            self.host = Some(server.host.as_str().to_string());
+            self.port = server.port.map(|p| p.get());
+            fields.push(format!("{} {server}", xfr.server_type()));
+        }
+        match xfr {
+            Xfr::Request(r) => fields.push(format!("asks for {}", r.server)),
+            Xfr::SoftReset => fields.push("soft reset".into()),
+            Xfr::Ns(ns) => {
+                self.gateway = Some(matches!(ns.form, NsForm::Gateway(_)));
+                match &ns.form {
+                    NsForm::Current(current) => {
+                        self.current = Some(current.to_string());
+                        fields.push(format!("current={current}"));
+                    }
+                    NsForm::Hop(hop) | NsForm::Gateway(hop) => {
+                        self.hop = Some(hop.as_str().to_string());
+                        if matches!(ns.form, NsForm::Gateway(_)) {
+                            fields.push("gateway".into());
+                        }
+                        let mut buf = [0u8; msnp_xfr::MAX_TOKEN_LEN];
+                        if let Some(count) = hop.header("XfrCount", &mut buf) {
+                            fields.push(format!("hop XfrCount={count}"));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Xfr::Sb(sb) => {
+                self.auth = Some(sb.auth.method());
+                self.cookie = sb.auth.param().map(|p| p.as_str().to_string());
+                fields.push(match &sb.auth {
+                    Auth::Ctp => "CTP".to_string(),
+                    auth => format!(
+                        "{} {}",
+                        auth.method(),
+                        auth.param().map_or("", |p| p.as_str())
+                    ),
+                });
+                match sb.form {
+                    SbForm::Domain => fields.push("U messenger.msn.com".into()),
+                    SbForm::Direct(direct) => {
+                        self.direct = Some(direct);
+                        fields.push(format!("U messenger.msn.com direct={}", u8::from(direct)));
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        fields.push(format!("[{legal}]"));
+        self.fields = fields.join(" ");
+        let (advisory, tolerated): (Vec<_>, Vec<_>) =
+            deviations.iter().partition(|d| d.is_advisory());
+        let mut notes = Vec::new();
+        if !tolerated.is_empty() {
+            let list: Vec<_> = tolerated.iter().map(|d| d.name()).collect();
+            notes.push(format!("deviations: {}", list.join(", ")));
+        }
+        if !advisory.is_empty() {
+            let list: Vec<_> = advisory.iter().map(|d| d.name()).collect();
+            notes.push(format!("note: {}", list.join(", ")));
+        }
+        self.notes = notes.join("; ");
+    }
+}
+
+/// Appends `bytes` to `texts` and returns where they are.
+pub fn keep(texts: &mut Vec<u8>, bytes: &[u8]) -> Range<usize> {
+    let start = texts.len();
+    texts.extend_from_slice(bytes);
+    start..texts.len()
+}
+
+fn strip_line_end(raw: &[u8]) -> &[u8] {
+    let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+    raw.strip_suffix(b"\r").unwrap_or(raw)
+}
