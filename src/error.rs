@@ -41,6 +41,8 @@ pub enum Field {
     Direct,
     /// The end of the line: CRLF, or the end of the bytes given.
     LineEnd,
+    /// The code of a numeric reply (`913` in `913 12`).
+    ReplyCode,
 }
 
 impl Field {
@@ -62,6 +64,7 @@ impl Field {
             Field::Domain => "domain",
             Field::Direct => "direct-connect flag",
             Field::LineEnd => "line end",
+            Field::ReplyCode => "reply code",
         }
     }
 }
@@ -213,6 +216,22 @@ pub enum Error {
         /// `true` when `version` requires a field the value lacks.
         missing: bool,
     },
+    /// A builder or a translation was asked for a line `version` cannot say with the inputs
+    /// given: a required input is missing, or an input asks for a form the version lacks.
+    #[error(
+        "cannot build for {version}: the {field} is {}; with these inputs the line can be built for {legal}",
+        if *missing { "required there" } else { "not allowed there" }
+    )]
+    Unbuildable {
+        /// The input missing, or not allowed.
+        field: Field,
+        /// The version asked for.
+        version: Version,
+        /// The versions for which these inputs would build.
+        legal: VersionSet,
+        /// `true` when `version` needs an input that was not given.
+        missing: bool,
+    },
     /// The caller's output buffer is too small for the line.
     #[error("output buffer too small: the line needs {needed} bytes")]
     BufferTooSmall {
@@ -236,7 +255,8 @@ impl Error {
             | Error::LeadingZero { field, .. }
             | Error::TooLong { field, .. }
             | Error::Version { field, .. }
-            | Error::NotWritable { field, .. } => Some(field),
+            | Error::NotWritable { field, .. }
+            | Error::Unbuildable { field, .. } => Some(field),
             Error::Unsupported { .. } => Some(Field::ServerType),
             Error::LineEnd { .. } => Some(Field::LineEnd),
             Error::Whitespace { .. }
@@ -260,6 +280,7 @@ impl Error {
             Error::Version { .. } => "version",
             Error::Unsupported { .. } => "unsupported",
             Error::NotWritable { .. } => "not-writable",
+            Error::Unbuildable { .. } => "unbuildable",
             Error::BufferTooSmall { .. } => "buffer-too-small",
         }
     }
@@ -285,7 +306,9 @@ impl Error {
             | Error::TrailingData { offset }
             | Error::Version { offset, .. }
             | Error::Unsupported { offset, .. } => Some(offset),
-            Error::NotWritable { .. } | Error::BufferTooSmall { .. } => None,
+            Error::NotWritable { .. }
+            | Error::Unbuildable { .. }
+            | Error::BufferTooSmall { .. } => None,
         }
     }
 }

@@ -174,21 +174,25 @@ extern crate std;
 
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
+mod build;
 mod command;
 mod connection;
 mod deviation;
 mod error;
 mod field;
+mod hop;
 mod rules;
 #[cfg(feature = "serde")]
 pub mod serde_impls;
 mod session;
 mod stream;
 mod syntax;
+mod translate;
 mod value;
 mod version;
 mod write;
 
+pub use build::{NsReferralBuilder, Refusal, SbReferralBuilder};
 pub use command::{
     Announced, Direction, ErrorCode, ErrorReply, MAX_PAYLOAD_COMMANDS, PayloadCommands,
 };
@@ -196,9 +200,11 @@ pub use connection::{Connection, ConnectionEvent};
 pub use deviation::{Deviation, Deviations};
 pub use error::{Error, Field};
 pub use field::MAX_TOKEN_LEN;
+pub use hop::HopHeaders;
 pub use session::{MAX_PENDING, Observation, Session};
 pub use stream::{DEFAULT_MAX_LINE, DEFAULT_MAX_PAYLOAD, Decoder, DecoderConfig, Event, Step};
 pub use syntax::{Mode, Parsed, parse, parse_lenient, parse_with};
+pub use translate::{Change, Changes, Fill, Translated};
 pub use value::{
     Address, Auth, HopBlob, Host, NsForm, NsReferral, Port, Request, SbForm, SbReferral,
     ServerType, Token, TrId, Xfr, XfrKind,

@@ -5,7 +5,8 @@
 
 use core::fmt;
 
-use crate::error::Error;
+use crate::command::ErrorReply;
+use crate::error::{Error, Field};
 use crate::field::{MAX_HOST_LEN, MAX_TOKEN_LEN};
 use crate::rules;
 use crate::value::{Address, Auth, NsForm, SbForm, Xfr};
@@ -244,5 +245,65 @@ impl Xfr<'_> {
 impl fmt::Display for Xfr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         emit(self, &mut FmtSink(f))
+    }
+}
+
+impl ErrorReply {
+    /// The reply line `CODE TrID` without CRLF, after checking that the code is the three
+    /// digits a reader takes for a numeric reply.
+    fn emit<S: Sink>(&self, out: &mut S) -> Result<Result<(), S::Err>, Error> {
+        if !(100..=999).contains(&self.code.0) {
+            return Err(Error::OutOfRange {
+                field: Field::ReplyCode,
+                offset: 0,
+                range: "100..=999",
+            });
+        }
+        Ok((|| {
+            put_u32(out, u32::from(self.code.0))?;
+            out.put(b" ")?;
+            put_u32(out, self.trid.0)
+        })())
+    }
+
+    /// Appends the reply line, CRLF included, to `out`: what a server sends to refuse a request
+    /// (see [`Refusal`](crate::Refusal)). A code outside 100–999, which no reader would take for
+    /// a numeric reply, is refused and nothing is written.
+    ///
+    /// ```
+    /// use msnp_xfr::{ErrorCode, ErrorReply, TrId};
+    ///
+    /// let mut out = Vec::new();
+    /// ErrorReply { code: ErrorCode(913), trid: TrId(12) }.write_to(&mut out)?;
+    /// assert_eq!(out, b"913 12\r\n");
+    /// # Ok::<(), msnp_xfr::Error>(())
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn write_to(&self, out: &mut alloc::vec::Vec<u8>) -> Result<(), Error> {
+        let Ok(()) = self.emit(out)?;
+        out.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
+    /// Writes the reply line, CRLF included, at the start of `buf` and returns its length; on
+    /// error `buf` is left as it was.
+    pub fn write_into(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        let mut count = CountSink(0);
+        let Ok(()) = self.emit(&mut count)?;
+        let needed = count.0 + 2;
+        if needed > buf.len() {
+            return Err(Error::BufferTooSmall { needed });
+        }
+        let mut sink = SliceSink { buf, len: 0 };
+        let Ok(()) = self.emit(&mut sink)?;
+        let Ok(()) = sink.put(b"\r\n");
+        Ok(sink.len)
+    }
+}
+
+/// `CODE TrID`, without CRLF (and whatever the code).
+impl fmt::Display for ErrorReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code.0, self.trid)
     }
 }

@@ -2,9 +2,9 @@
 //! mutated lines; chunked streams. Parse, write and the version rules must agree.
 
 use msnp_xfr::{
-    Address, Auth, Decoder, DecoderConfig, Direction, HopBlob, Host, Mode, NsForm, NsReferral,
-    Port, Request, SbForm, SbReferral, ServerType, Token, TrId, Version, Xfr, parse, parse_lenient,
-    parse_with,
+    Address, Auth, Decoder, DecoderConfig, Direction, Fill, HopBlob, Host, Mode, NsForm,
+    NsReferral, Port, Request, SbForm, SbReferral, ServerType, Token, TrId, Version, Xfr, parse,
+    parse_lenient, parse_with,
 };
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -230,6 +230,104 @@ proptest! {
         }
         let shown = x.to_string();
         prop_assert_eq!(parse_lenient(shown.as_bytes(), Version::MSNP21).map(|p| p.xfr), Ok(x.clone()));
+    }
+
+    /// Whatever a builder builds writes, and strictly reads back, in the version it was built
+    /// for; where it refuses, the versions it names are exactly those it builds for.
+    #[test]
+    fn builders_build_what_reads_back(
+        trid in trid(),
+        server in address(),
+        current in prop::option::of(address()),
+        hop in prop::option::of(hop()),
+        auth in auth(),
+        direct in any::<bool>(),
+        gateway in any::<bool>(),
+        kind in any::<bool>(),
+    ) {
+        let check = |built: Result<Xfr<'static>, msnp_xfr::Error>, v: Version, legal: msnp_xfr::VersionSet| -> Result<(), TestCaseError> {
+            match built {
+                Ok(x) => {
+                    prop_assert!(legal.contains(v));
+                    let mut out = Vec::new();
+                    x.write_to(v, &mut out).unwrap();
+                    prop_assert_eq!(parse(&out, v).unwrap(), x);
+                }
+                Err(msnp_xfr::Error::Unbuildable { version, legal: named, .. }) => {
+                    prop_assert_eq!(version, v);
+                    prop_assert_eq!(named, legal);
+                    prop_assert!(!legal.contains(v));
+                }
+                Err(e) => prop_assert!(false, "{e}"),
+            }
+            Ok(())
+        };
+        if kind {
+            let b = SbReferral::builder(trid, server, Token::new("c.1").unwrap()).auth(auth).direct(direct);
+            let legal = b.legal_versions();
+            for v in Version::all() {
+                check(b.build(v), v, legal)?;
+            }
+        } else {
+            let mut b = NsReferral::builder(trid, server);
+            if let Some(c) = current { b = b.current(c); }
+            if let Some(h) = hop { b = b.hop(h); }
+            if gateway { b = b.gateway(); }
+            let legal = b.legal_versions();
+            for v in Version::all() {
+                check(b.build(v), v, legal)?;
+            }
+        }
+    }
+
+    /// Translating to a version and back, with the original's own fields as the fill, gives the
+    /// original; what a translation gives writes and reads back in its version.
+    #[test]
+    fn translation_there_and_back_keeps_every_shared_field(x in xfr(), to in version(), pick in any::<prop::sample::Index>()) {
+        let legal: Vec<Version> = x.legal_versions().iter().collect();
+        if legal.is_empty() {
+            return Ok(());
+        }
+        let from = legal[pick.index(legal.len())];
+        let mut fill = Fill::new();
+        match &x {
+            Xfr::Ns(ns) => match &ns.form {
+                NsForm::Current(c) => fill = fill.current(c.clone()),
+                NsForm::Hop(h) | NsForm::Gateway(h) => fill = fill.hop(h.clone()),
+                _ => {}
+            },
+            Xfr::Sb(sb) => {
+                if let SbForm::Direct(d) = sb.form {
+                    fill = fill.direct(d);
+                }
+            }
+            _ => {}
+        }
+        let there = match x.translate(to, &Fill::new()) {
+            Ok(t) => t,
+            Err(msnp_xfr::Error::Unbuildable { .. }) => return Ok(()),
+            Err(e) => return Err(TestCaseError::fail(e.to_string())),
+        };
+        let mut out = Vec::new();
+        there.xfr.write_to(to, &mut out).unwrap();
+        prop_assert_eq!(&parse(&out, to).unwrap(), &there.xfr);
+        if x.legal_versions().contains(to) {
+            prop_assert_eq!(&there.xfr, &x);
+            prop_assert!(there.changes.is_empty());
+        }
+        let back = there.xfr.translate(from, &fill).unwrap();
+        prop_assert_eq!(back.xfr, x);
+    }
+
+    /// A hop blob made from headers gives them back.
+    #[test]
+    fn hop_headers_round_trip(version in any::<u32>(), count in any::<u32>(), time in prop::option::of("[!-~]([ -~]{0,30}[!-~])?"), geo in prop::option::of(any::<bool>())) {
+        let headers = msnp_xfr::HopHeaders { version, xfr_count: count, sent_utc_time: time.as_deref(), is_geo_xfr: geo };
+        let blob = HopBlob::from_headers(&headers).unwrap();
+        let mut buf = [0u8; 1024];
+        prop_assert_eq!(blob.headers(&mut buf).unwrap(), headers);
+        let line = format!("XFR 4 NS 10.0.0.1:1863 U D {}", blob.as_str());
+        prop_assert!(parse(line.as_bytes(), Version::MSNP21).is_ok());
     }
 
     /// A mutated valid line never panics; whatever parses writes a line that parses again to
