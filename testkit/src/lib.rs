@@ -4,10 +4,12 @@
 //! - [`feed`]: a decoder fed chunk by chunk as a network reader would, and streams generated
 //!   from fuzzer bytes;
 //! - [`check`]: what must hold of every line the crate reads (round trips, strict ⊂ lenient);
+//! - [`client`]: a scripted client for the example referral server, over real sockets;
 //! - [`corpus`]: the deterministic lines and streams the benchmarks measure.
 
 pub mod build;
 pub mod check;
+pub mod client;
 pub mod corpus;
 pub mod feed;
 
