@@ -113,6 +113,14 @@ fn split_writes_and_a_client_gone_mid_line_lose_nothing() {
     drop(gone);
     for n in [8, 18] {
         let v = Version::new(n).unwrap();
-        session(server.dispatch, v, Options { split: true }).unwrap_or_else(|e| panic!("{v}: {e}"));
+        session(
+            server.dispatch,
+            v,
+            Options {
+                split: true,
+                polite: false,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{v}: {e}"));
     }
 }

@@ -5,6 +5,9 @@ use std::io::{self, Read, Write};
 
 use msnp_xfr::{Mode, Version};
 
+use rayon::prelude::*;
+
+use crate::capture;
 use crate::follow::{self, Judging};
 use crate::logs::{self, Format};
 use crate::report::{Report, Summary};
@@ -18,16 +21,21 @@ pub const SAMPLES: &[(&str, &[u8])] = &[
     ("sample:purple.log", include_bytes!("../data/purple.log")),
     ("sample:escargot.md", include_bytes!("../data/escargot.md")),
     ("sample:papyon.log", include_bytes!("../data/papyon.log")),
+    (
+        "sample:loopback.pcap",
+        include_bytes!("../data/loopback.pcap"),
+    ),
 ];
 
 /// The usage text.
 pub const USAGE: &str = "\
-usage: msnp-inspect [--msnp N] [--strict|--lenient] [--json] [--format NAME] [FILE|-]...
+usage: msnp-inspect [--msnp N] [--strict|--lenient] [--json] [--format NAME] [--quiet] [FILE|-]...
 
 Finds and decodes every MSN Messenger XFR line, and every error reply to an XFR
-request, in text logs.
+request, in packet captures and text logs.
 
-  FILE           a log; - reads stdin; none reads the embedded samples
+  FILE           a pcap or pcapng capture, or a text log; - reads stdin; none reads
+                 the embedded samples. Several are read in parallel, reported in order.
   --format NAME  read every input as NAME instead of detecting its format:
                  transcript  C:/S: and >>>/<<< transcripts
                  onechar     > and < transcripts
@@ -40,6 +48,7 @@ request, in text logs.
   --strict       the documented grammar only
   --lenient      also what real servers sent, reported as deviations (default)
   --json         one JSON object per XFR or XFR error reply, one per line
+  -q, --quiet    no progress bar (shown on a terminal for long inputs)
   -h, --help     this text
 
 Exit status: 0 every XFR decoded; 1 some did not; 2 usage or read error;
@@ -56,6 +65,8 @@ pub struct Args {
     pub format: Option<Format>,
     /// The inputs (`-` is stdin); empty for the samples.
     pub inputs: Vec<String>,
+    /// No progress bar.
+    pub quiet: bool,
 }
 
 /// Why the command line could not be taken: a message, or a request for help (empty).
@@ -73,6 +84,7 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, Usag
         json: false,
         format: None,
         inputs: Vec::new(),
+        quiet: false,
     };
     let usage = |e: lexopt::Error| Usage(e.to_string());
     let mut parser = lexopt::Parser::from_args(args);
@@ -100,6 +112,7 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, Usag
             Long("strict") => parsed.judging.mode = Mode::Strict,
             Long("lenient") => parsed.judging.mode = Mode::Lenient,
             Long("json") => parsed.json = true,
+            Short('q') | Long("quiet") => parsed.quiet = true,
             Short('h') | Long("help") => return Err(Usage(String::new())),
             Value(value) => parsed.inputs.push(value.to_string_lossy().into_owned()),
             other => return Err(usage(other.unexpected())),
@@ -128,79 +141,168 @@ impl Outcome {
     }
 }
 
-/// One input read in full.
-fn read_input(name: &str, stdin: &mut dyn Read) -> io::Result<Vec<u8>> {
-    if name == "-" {
-        let mut buf = Vec::new();
-        stdin.read_to_end(&mut buf)?;
-        Ok(buf)
-    } else {
-        std::fs::read(name)
-    }
+/// Why an input gave no report.
+enum Failure {
+    /// It could not be read (or is a damaged capture).
+    Read(String),
+    /// It holds no MSNP traffic.
+    NoTraffic(String),
 }
 
-/// What one input holds, or why it holds nothing this tool reads.
-fn inspect(name: &str, bytes: &[u8], args: &Args) -> Result<Report, String> {
+/// A log's report, or why it holds nothing this tool reads.
+fn inspect_log(name: &str, bytes: &[u8], args: &Args) -> Result<Report, Failure> {
     let format = match args.format {
         Some(format) => format,
         None => logs::detect(bytes).ok_or_else(|| {
             let tried: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
-            format!(
+            Failure::NoTraffic(format!(
                 "{name}: no MSNP traffic found (tried the log formats {})",
                 tried.join(", ")
-            )
+            ))
         })?,
     };
     let report = follow::log(name, bytes, format, args.judging);
     if report.msnp_lines == 0 {
-        return Err(format!(
+        return Err(Failure::NoTraffic(format!(
             "{name}: no MSNP traffic found in the {} format",
             format.name()
-        ));
+        )));
     }
     Ok(report)
 }
 
-/// Runs the tool: reads every input, writes the reports to `out` and problems to `err`, and
-/// returns the exit status.
+/// A capture's report (read as a stream), or why it has none.
+fn inspect_capture(
+    name: &str,
+    reader: impl Read + Send,
+    ng: bool,
+    args: &Args,
+    progress: impl FnMut(u64),
+) -> Result<Report, Failure> {
+    let report = capture::read(name, reader, ng, args.judging, progress).map_err(Failure::Read)?;
+    if report.tcp.is_empty() {
+        return Err(Failure::NoTraffic(format!(
+            "{name}: no MSNP traffic found in {} TCP connection{}",
+            report.tcp_connections,
+            if report.tcp_connections == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(report)
+}
+
+/// One input: a capture when it starts with a pcap or pcapng magic number (streamed), a log
+/// otherwise (read whole).
+fn inspect(
+    name: &str,
+    mut reader: impl Read + Send,
+    args: &Args,
+    progress: impl FnMut(u64),
+) -> Result<Report, Failure> {
+    // The first bytes tell a capture; a capture reader wants its file's header in its first
+    // read, so they are read in full.
+    let mut head = vec![0u8; 64 * 1024];
+    let mut got = 0;
+    while got < head.len() {
+        match reader.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Failure::Read(format!("{name}: {e}"))),
+        }
+    }
+    head.truncate(got);
+    let chained = io::Cursor::new(head).chain(reader);
+    let head = chained.get_ref().0.get_ref();
+    if args.format.is_none() && capture::file::is_capture(head) {
+        let ng = head.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
+        return inspect_capture(name, chained, ng, args, progress);
+    }
+    let mut bytes = Vec::new();
+    let mut chained = chained;
+    chained
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::Read(format!("{name}: {e}")))?;
+    inspect_log(name, &bytes, args)
+}
+
+/// Runs the tool: reads every input (in parallel), writes the reports to `out` in input order
+/// and problems to `err`, and returns the exit status.
 pub fn run(
     args: &Args,
-    stdin: &mut dyn Read,
+    stdin: &mut (dyn Read + Send),
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
+    let names: Vec<String> = if args.inputs.is_empty() {
+        SAMPLES.iter().map(|(name, _)| name.to_string()).collect()
+    } else {
+        args.inputs.clone()
+    };
+    let sizes: Vec<u64> = names
+        .iter()
+        .map(|n| std::fs::metadata(n).map_or(0, |m| m.len()))
+        .collect();
+    let bar = progress_bar(args, sizes.iter().sum());
+    // Standard input is read first, by this thread; files in parallel.
+    let mut stdin_result = None;
+    if let Some(i) = names.iter().position(|n| n == "-") {
+        let result = inspect("-", &mut *stdin, args, |_| {});
+        stdin_result = Some((i, result));
+    }
+    let mut results: Vec<Option<Result<Report, Failure>>> = names
+        .par_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            if name == "-" {
+                return None;
+            }
+            if args.inputs.is_empty() {
+                let bytes = SAMPLES[i].1;
+                return Some(inspect(name, bytes, args, |_| {}));
+            }
+            let file = match std::fs::File::open(name) {
+                Ok(f) => f,
+                Err(e) => return Some(Err(Failure::Read(format!("{name}: {e}")))),
+            };
+            let mut last = 0;
+            Some(inspect(
+                name,
+                io::BufReader::with_capacity(1 << 16, file),
+                args,
+                |n| {
+                    if let Some(bar) = &bar {
+                        bar.inc(n.saturating_sub(last));
+                    }
+                    last = n;
+                },
+            ))
+        })
+        .collect();
+    if let Some((i, result)) = stdin_result {
+        results[i] = Some(result);
+    }
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     let mut worst = Outcome::Decoded;
     let mut reports = Vec::new();
-    let inputs: Vec<(String, Result<Vec<u8>, String>)> = if args.inputs.is_empty() {
-        SAMPLES
-            .iter()
-            .map(|(name, bytes)| (name.to_string(), Ok(bytes.to_vec())))
-            .collect()
-    } else {
-        args.inputs
-            .iter()
-            .map(|name| {
-                let bytes = read_input(name, stdin).map_err(|e| format!("{name}: {e}"));
-                (name.clone(), bytes)
-            })
-            .collect()
-    };
-    for (name, bytes) in inputs {
-        let report = match bytes {
-            Err(message) => {
+    for result in results.into_iter().flatten() {
+        let report = match result {
+            Ok(report) => report,
+            Err(Failure::Read(message)) => {
                 writeln!(err, "msnp-inspect: {message}")?;
                 worst = worst.max(Outcome::ReadError);
                 continue;
             }
-            Ok(bytes) => match inspect(&name, &bytes, args) {
-                Ok(report) => report,
-                Err(message) => {
-                    writeln!(err, "msnp-inspect: {message}")?;
-                    worst = worst.max(Outcome::NoTraffic);
-                    continue;
-                }
-            },
+            Err(Failure::NoTraffic(message)) => {
+                writeln!(err, "msnp-inspect: {message}")?;
+                worst = worst.max(Outcome::NoTraffic);
+                continue;
+            }
         };
+        if let Some(warning) = &report.warning {
+            writeln!(err, "msnp-inspect: {}: warning: {warning}", report.file)?;
+        }
         if !report.all_decoded() {
             worst = worst.max(Outcome::Failed);
         }
@@ -223,6 +325,23 @@ pub fn run(
     Ok(worst.status())
 }
 
+/// A progress bar on stderr over `total` bytes, when stderr is a terminal, the inputs are long
+/// and `--quiet` was not given.
+fn progress_bar(args: &Args, total: u64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if args.quiet || total < 16 << 20 || !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+        )
+        .ok()?,
+    );
+    Some(bar)
+}
+
 /// The binary's `main`: arguments from the environment, standard streams, exit status.
 pub fn main() -> std::process::ExitCode {
     let args = match parse_args(std::env::args_os().skip(1)) {
@@ -238,7 +357,7 @@ pub fn main() -> std::process::ExitCode {
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let result = run(&args, &mut io::stdin().lock(), &mut out, &mut io::stderr())
+    let result = run(&args, &mut io::stdin(), &mut out, &mut io::stderr())
         .and_then(|status| out.flush().map(|()| status));
     match result {
         Ok(status) => std::process::ExitCode::from(status),

@@ -37,8 +37,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod capture;
 pub mod cli;
 pub mod follow;
+pub mod gateway;
 pub mod logs;
+pub mod reassembly;
 pub mod record;
 pub mod report;

@@ -50,6 +50,12 @@ pub enum Outcome {
         /// `Error::kind`.
         error: &'static str,
     },
+    /// An XFR line cut off before its line end, by the end of its connection (FIN, RST), by
+    /// bytes missing from the capture, or by the capture's end: never read as a line.
+    Truncated {
+        /// What cut it off: `"FIN"`, `"RST"`, `"a gap"`, `"the end of the capture"`.
+        by: &'static str,
+    },
     /// A numeric reply answering an XFR request.
     ErrorReply {
         /// The code.
@@ -225,14 +231,17 @@ impl Record {
 
     /// Whether the line decoded.
     pub fn ok(&self) -> bool {
-        !matches!(self.outcome, Outcome::Failed { .. })
+        !matches!(
+            self.outcome,
+            Outcome::Failed { .. } | Outcome::Truncated { .. }
+        )
     }
 
     /// The kind as the human table and summary show it: `error` for a line that did not decode.
     pub fn kind_name(&self) -> &'static str {
         match self.outcome {
             Outcome::Xfr { kind, .. } => kind,
-            Outcome::Failed { .. } => "error",
+            Outcome::Failed { .. } | Outcome::Truncated { .. } => "error",
             Outcome::ErrorReply { .. } => "error-reply",
         }
     }
@@ -311,6 +320,15 @@ impl Record {
                 e.code = Some(code.0);
                 e.fields = format!("trid={trid} to XFR {request}: {code}");
             }
+            Outcome::Truncated { by } => {
+                let message = format!("the line was cut off by {by} before its line end");
+                e.notes = message.clone();
+                e.error = Some(ErrorInfo {
+                    kind: "truncated",
+                    offset: Some(self.text.len()),
+                    message,
+                });
+            }
             Outcome::Xfr { .. } | Outcome::Failed { .. } => {
                 match parse_with(self.text(report), self.mode, self.version) {
                     Ok(parsed) => e.decoded(&parsed.xfr, parsed.deviations),
@@ -324,13 +342,6 @@ impl Record {
                     }
                 }
             }
-        }
-        if self.truncated {
-            e.notes = [e.notes.as_str(), "truncated"]
-                .into_iter()
-                .filter(|n| !n.is_empty())
-                .collect::<Vec<_>>()
-                .join("; ");
         }
         if let Some(next) = e.followed_by {
             e.fields = format!("{} -> {next}", e.fields);

@@ -14,6 +14,11 @@ use crate::record::{Outcome, Record};
 pub enum Input {
     /// A text log in this format.
     Log(Format),
+    /// A packet capture.
+    Capture {
+        /// pcapng rather than pcap.
+        ng: bool,
+    },
 }
 
 impl Input {
@@ -27,6 +32,8 @@ impl Input {
                     format.name()
                 )
             }
+            Input::Capture { ng: true } => "read as a pcapng capture".to_string(),
+            Input::Capture { ng: false } => "read as a pcap capture".to_string(),
         }
     }
 }
@@ -48,6 +55,35 @@ pub struct Report {
     pub msnp_lines: usize,
     /// How many connections they belonged to (1 where the format tells none apart).
     pub connections: usize,
+    /// For a capture: each MSNP or gateway connection's summary, in the order they started.
+    pub tcp: Vec<ConnSummary>,
+    /// For a capture: how many TCP connections it held in all.
+    pub tcp_connections: usize,
+    /// What reading the input ran into short of its end (a warning).
+    pub warning: Option<String>,
+}
+
+/// One TCP connection of a capture, as followed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnSummary {
+    /// `client -> server`.
+    pub label: String,
+    /// `msnp` or `gateway`.
+    pub kind: &'static str,
+    /// When its first packet was captured (RFC 3339), and its frame.
+    pub first: (Option<String>, u64),
+    /// The versions its `VER` exchanges fixed, in order.
+    pub versions: Vec<&'static str>,
+    /// Protocol lines read (request and response heads for the gateway).
+    pub lines: u64,
+    /// XFR records.
+    pub xfrs: u64,
+    /// Gaps, and the bytes missing in them.
+    pub gaps: (u64, u64),
+    /// Bytes of later copies that differed from the first.
+    pub conflicts: u64,
+    /// The client's address.
+    pub client: String,
 }
 
 impl Report {
@@ -61,6 +97,9 @@ impl Report {
             texts: Vec::new(),
             msnp_lines: 0,
             connections: 0,
+            tcp: Vec::new(),
+            tcp_connections: 0,
+            warning: None,
         }
     }
 
@@ -125,7 +164,77 @@ impl Report {
             }
             writeln!(out)?;
         }
+        if matches!(self.input, Input::Capture { .. }) {
+            self.write_connections(out)?;
+            self.write_chains(out)?;
+        }
         Summary::of(std::slice::from_ref(self)).write(out, self.msnp_lines, self.connections)
+    }
+
+    /// A capture's connections: kind, versions, lines, XFRs, gaps.
+    fn write_connections(&self, out: &mut (impl Write + ?Sized)) -> io::Result<()> {
+        writeln!(
+            out,
+            "\nconnections ({} TCP connections in the capture)",
+            self.tcp_connections
+        )?;
+        let width = self.tcp.iter().map(|c| c.label.len()).max().unwrap_or(4);
+        writeln!(
+            out,
+            "  {:<width$}  {:<7}  {:>6}  {:>5}  {:>12}  versions",
+            "conn", "kind", "lines", "xfrs", "gaps (bytes)"
+        )?;
+        for c in &self.tcp {
+            let gaps = format!("{} ({})", c.gaps.0, c.gaps.1);
+            let versions = if c.versions.is_empty() {
+                "-".to_string()
+            } else {
+                c.versions.join(", ")
+            };
+            writeln!(
+                out,
+                "  {:<width$}  {:<7}  {:>6}  {:>5}  {gaps:>12}  {versions}",
+                c.label, c.kind, c.lines, c.xfrs
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Each client's connections in the order they started, with the referrals between them:
+    /// dispatch → notification → switchboards.
+    fn write_chains(&self, out: &mut (impl Write + ?Sized)) -> io::Result<()> {
+        writeln!(out, "\nreferral chains")?;
+        let mut clients: Vec<&str> = Vec::new();
+        for c in &self.tcp {
+            let ip = client_ip(&c.client);
+            if !clients.contains(&ip) {
+                clients.push(ip);
+            }
+        }
+        for ip in clients {
+            writeln!(out, "  client {ip}")?;
+            for c in self.tcp.iter().filter(|c| client_ip(&c.client) == ip) {
+                let when = c
+                    .first
+                    .0
+                    .as_deref()
+                    .map_or("-", |t| t.get(11..26).unwrap_or(t));
+                let versions = c.versions.last().copied().unwrap_or("-");
+                writeln!(out, "    {when}  #{:<6} {}  {versions}", c.first.1, c.label)?;
+                for r in &self.records {
+                    let on_this = r.origin.conn.is_some_and(|i| self.label(i) == c.label);
+                    if let (true, Some(next)) = (on_this, r.followed_by) {
+                        let what = match r.kind_name() {
+                            "ns" => "NS referral",
+                            _ => "SB referral",
+                        };
+                        let frame = r.origin.frame.map_or(String::new(), |f| format!("#{f} "));
+                        writeln!(out, "      {frame}{what} -> {}", self.label(next))?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -152,8 +261,10 @@ impl Summary {
             for d in r.deviations().iter() {
                 *s.deviations.entry(d.name()).or_default() += 1;
             }
-            if let Outcome::Failed { error } = r.outcome {
-                *s.errors.entry(error).or_default() += 1;
+            match r.outcome {
+                Outcome::Failed { error } => *s.errors.entry(error).or_default() += 1,
+                Outcome::Truncated { .. } => *s.errors.entry("truncated").or_default() += 1,
+                _ => {}
             }
         }
         s
@@ -193,4 +304,9 @@ impl Summary {
         writeln!(out, "  deviations:   {}", counts(&self.deviations, text))?;
         writeln!(out, "  errors:       {}", counts(&self.errors, text))
     }
+}
+
+/// The IP part of `ip:port` (`[v6]:port` too).
+fn client_ip(address: &str) -> &str {
+    address.rsplit_once(':').map_or(address, |(ip, _)| ip)
 }

@@ -84,16 +84,32 @@ fn sample_json_has_every_xfr_with_exact_keys() {
         String::from_utf8_lossy(&out.stderr)
     );
     let records = records(&out);
-    assert_eq!(records.len(), 43);
+    assert_eq!(records.len(), 57);
     for r in &records {
         let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys, KEYS);
         assert_eq!(r["ok"], true);
-        assert_eq!(
-            (&r["frame"], &r["truncated"]),
-            (&Value::Null, &Value::from(false))
-        );
+        assert_eq!(r["truncated"], false);
+        // Logs have lines, captures frames.
+        assert_ne!(r["line"].is_null(), r["frame"].is_null());
     }
+    // The loopback capture: frames, RFC 3339 times, connections, the referral chain.
+    let cap: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["file"] == "sample:loopback.pcap")
+        .collect();
+    assert_eq!(cap.len(), 14);
+    let ns = cap[0];
+    assert_eq!(
+        (&ns["kind"], &ns["frame"], &ns["version"]),
+        (&Value::from("ns"), &Value::from(18), &Value::from("MSNP8"))
+    );
+    let time = ns["time"].as_str().unwrap();
+    assert!(time.ends_with('Z') && time.len() == 27, "{time}");
+    assert_eq!(ns["conn"], "127.0.0.1:58978 -> 127.0.0.1:37453");
+    assert_eq!(ns["followed_by"], "127.0.0.1:45632 -> 127.0.0.1:41811");
+    let sb = cap.iter().find(|r| r["kind"] == "sb").unwrap();
+    assert_eq!(sb["followed_by"], "127.0.0.1:52888 -> 127.0.0.1:43805");
     let files: Vec<&str> = records
         .iter()
         .map(|r| r["file"].as_str().unwrap())
@@ -220,7 +236,9 @@ fn sample_human_output_is_aligned_and_summarised() {
     assert!(text.contains(
         "    27  S    NS 000  MSNP15   error-reply  trid=9 to XFR SB: 800 (changing too rapidly)\n"
     ));
-    assert!(text.contains("\n== all 4 inputs\n\n43 XFR lines: 43 decoded, 0 failed (118 MSNP lines in 8 connections)\n"));
+    assert!(text.contains("== sample:loopback.pcap (read as a pcap capture)\n"));
+    assert!(text.contains("      #18 NS referral -> 127.0.0.1:45632 -> 127.0.0.1:41811\n"));
+    assert!(text.contains("\n== all 5 inputs\n\n57 XFR lines: 57 decoded, 0 failed (178 MSNP lines in 16 connections)\n"));
 }
 
 const BROKEN: &[u8] = b"S: VER 1 MSNP18 CVR0\r\n\

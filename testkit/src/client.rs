@@ -17,6 +17,8 @@ use msnp_xfr::{Version, Xfr, parse};
 pub struct Options {
     /// Write each command in two pieces a few milliseconds apart.
     pub split: bool,
+    /// Leave out the malformed request (`XFR 13 SB 1`) that checks the server's error reply.
+    pub polite: bool,
 }
 
 /// One connection to one server.
@@ -147,7 +149,9 @@ pub fn session(
     let sb_addr: SocketAddr = sb.server.to_string().parse().map_err(|e| format!("{e}"))?;
     // Bad input gets an error reply; the connection stays up.
     expect(ns.ask("XFR 12 NS")?, "201 12")?;
-    expect(ns.ask("XFR 13 SB 1")?, "200 13")?;
+    if !options.polite {
+        expect(ns.ask("XFR 13 SB 1")?, "200 13")?;
+    }
     expect(ns.ask("PNG")?, "QNG 50")?;
 
     let mut sb = Conn::open("switchboard", sb_addr, options)?;

@@ -1,0 +1,925 @@
+//! The TCP connections of a capture, followed: each direction reassembled, the client told
+//! apart, the connection recognised as MSNP or as the HTTP gateway by its first lines (never by
+//! its port), and its bytes fed to msnp-xfr's [`Connection`] — each line framed, classified and
+//! parsed once, with the version its own `VER` exchange fixed. Gateway sessions are followed by
+//! SessionID across TCP connections. Referrals are matched to the connection that followed
+//! them.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+
+use msnp_xfr::{
+    Auth, Connection, ConnectionEvent, Direction, NsForm, Observation, Session, Step, Xfr,
+};
+
+use super::file::{Packet, Timestamp};
+use super::packet::{Packets, Segment};
+use crate::follow::Judging;
+use crate::gateway::{self, Carried, Http};
+use crate::logs;
+use crate::reassembly::{Budget, Delivered, Stream};
+use crate::record::{self, Origin, Outcome, Record};
+use crate::report::{ConnSummary, Report};
+
+/// At most this many connections are followed at once; a new one beyond that ends the one
+/// idle longest, so memory is bounded by the live connections, not the capture.
+pub const MAX_FLOWS: usize = 16 * 1024;
+/// At most this many connections found not to be MSNP are remembered (to skip their packets).
+pub const MAX_IGNORED: usize = 64 * 1024;
+/// How many bytes of a connection's start are held while it is told apart.
+pub const MAX_EARLY: usize = 8 * 1024;
+/// Referrals waiting for the connection that follows them.
+const MAX_WAITING_REFERRALS: usize = 4096;
+
+/// The two endpoints of a connection, in a fixed order.
+type Key = (SocketAddr, SocketAddr);
+
+fn key(a: SocketAddr, b: SocketAddr) -> Key {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+/// `client -> server`, IPv6 addresses in brackets.
+fn label(client: SocketAddr, server: SocketAddr) -> String {
+    format!("{client} -> {server}")
+}
+
+/// What a connection turned out to be.
+enum Kind {
+    /// Not known yet: its first bytes are held.
+    Undecided,
+    /// MSNP.
+    Msnp(Box<Connection>),
+    /// The MSN HTTP gateway.
+    Gateway(Box<Http>),
+}
+
+/// What a side's first line says of its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Client,
+    Server,
+}
+
+/// A side's role from its first line, where the line tells.
+fn role_of(line: &[u8]) -> Option<Role> {
+    if gateway::is_gateway_request(line) || line.starts_with(b"GET ") || line.starts_with(b"POST ")
+    {
+        return Some(Role::Client);
+    }
+    if line.starts_with(b"HTTP/1.") {
+        return Some(Role::Server);
+    }
+    let fields: Vec<&[u8]> = line
+        .split(|&b| b == b' ')
+        .filter(|f| !f.is_empty())
+        .collect();
+    match fields.as_slice() {
+        [code, ..] if code.len() == 3 && code.iter().all(u8::is_ascii_digit) => Some(Role::Server),
+        [b"XFR", _, b"SB" | b"NS"] => Some(Role::Client),
+        [b"XFR", _, _, _, ..] => Some(Role::Server),
+        // A client offers versions; a server names one.
+        [b"VER", _, rest @ ..] => Some(
+            if rest.iter().filter(|f| f.starts_with(b"MSNP")).count() > 1 {
+                Role::Client
+            } else {
+                Role::Server
+            },
+        ),
+        [b"USR", _, _, b"I" | b"S", ..]
+        | [b"CVR", _, ..]
+        | [b"PNG"]
+        | [b"UUX", ..]
+        | [b"ANS", ..]
+        | [b"CAL", ..]
+        | [b"QRY", ..] => Some(Role::Client),
+        [b"USR", _, b"OK", ..]
+        | [b"MSG", b"Hotmail", ..]
+        | [b"CHL", ..]
+        | [b"ILN", ..]
+        | [b"NLN", ..]
+        | [b"FLN", ..]
+        | [b"QNG", ..]
+        | [b"JOI", ..]
+        | [b"IRO", ..]
+        | [b"RNG", ..]
+        | [b"GCF", ..]
+        | [b"UBX", ..]
+        | [b"NOT", ..] => Some(Role::Server),
+        _ => None,
+    }
+}
+
+/// Ports servers ran on.
+fn is_server_port(port: u16) -> bool {
+    matches!(port, 1863 | 443 | 80 | 8080 | 1864)
+}
+
+/// The first line of `bytes` (without its line end), if a whole one is there.
+fn first_line(bytes: &[u8]) -> Option<&[u8]> {
+    let end = memchr::memchr(b'\n', bytes)?;
+    let line = &bytes[..end];
+    Some(line.strip_suffix(b"\r").unwrap_or(line))
+}
+
+/// Whether `bytes` start like a line (a command, a reply, HTTP): a capture that starts inside
+/// a line skips to the next line end instead.
+fn starts_a_line(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(64)];
+    let line = head
+        .split(|&b| b == b'\r' || b == b'\n')
+        .next()
+        .unwrap_or(head);
+    logs::is_command(line)
+        || line.starts_with(b"POST ")
+        || line.starts_with(b"GET ")
+        || line.starts_with(b"HTTP/1.")
+}
+
+/// One side of a connection.
+#[derive(Default)]
+struct Side {
+    stream: Stream,
+    /// Bytes the decoder has not consumed yet (a partial line).
+    pending: Vec<u8>,
+    /// The side's SYN was seen.
+    syn: bool,
+    /// The side ended (its FIN reached, or RST).
+    ended: bool,
+    /// The capture joined the side in the middle: skip to the next line end first.
+    skip_to_line: bool,
+}
+
+/// The first bytes of a connection, held until it is told apart: (side, bytes, frame, time).
+type Early = Vec<(usize, Vec<u8>, u64, Option<Timestamp>)>;
+
+/// One TCP connection being followed.
+struct Flow {
+    /// The endpoints: side 0 sent the first packet seen.
+    ends: [SocketAddr; 2],
+    sides: [Side; 2],
+    /// The client's side, once known.
+    client: Option<usize>,
+    kind: Kind,
+    early: Early,
+    early_bytes: usize,
+    /// The report label, once the connection is followed.
+    label: Option<u32>,
+    summary: ConnSummary,
+    /// The packet count when it was last active, for evicting the idlest.
+    active: u64,
+}
+
+impl Flow {
+    fn new(first: SocketAddr, second: SocketAddr) -> Self {
+        Flow {
+            ends: [first, second],
+            sides: [Side::default(), Side::default()],
+            client: None,
+            kind: Kind::Undecided,
+            early: Vec::new(),
+            early_bytes: 0,
+            label: None,
+            summary: ConnSummary::default(),
+            active: 0,
+        }
+    }
+
+    fn side_of(&self, src: SocketAddr) -> usize {
+        usize::from(src != self.ends[0])
+    }
+
+    fn direction(&self, side: usize) -> Direction {
+        if Some(side) == self.client {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        }
+    }
+}
+
+/// An MSNP session carried by the gateway, across TCP connections.
+struct GatewaySession {
+    conn: Connection,
+    pending: [Vec<u8>; 2],
+    label: u32,
+}
+
+/// Where a line came from, for its record.
+#[derive(Clone, Copy)]
+struct At {
+    frame: u64,
+    time: Option<Timestamp>,
+    conn: u32,
+    gateway_session: Option<u32>,
+    client: IpAddr,
+}
+
+/// What the connections of a capture share: the report being written, gateway sessions,
+/// referrals waiting to be followed.
+struct Shared {
+    judging: Judging,
+    report: Report,
+    budget: Budget,
+    sessions: HashMap<String, GatewaySession>,
+    /// SB referrals by cookie: the record to mark when the cookie is presented.
+    cookies: HashMap<String, usize>,
+    cookie_order: VecDeque<String>,
+    /// NS referrals: (client, address referred to, record).
+    referrals: VecDeque<(IpAddr, SocketAddr, usize)>,
+}
+
+impl Shared {
+    fn connection(&self) -> Connection {
+        let j = self.judging;
+        match j.version {
+            Some(v) => Connection::with_decoders(
+                Session::with_version(j.mode, v),
+                msnp_xfr::DecoderConfig::new(Direction::ClientToServer).mode(j.mode),
+                msnp_xfr::DecoderConfig::new(Direction::ServerToClient).mode(j.mode),
+            ),
+            None => Connection::new(j.mode),
+        }
+    }
+
+    fn label(&mut self, text: String) -> u32 {
+        self.report.add_label(text)
+    }
+
+    /// Feeds `data` (one direction of one MSNP connection or gateway session) through `conn`,
+    /// reporting what it finds.
+    fn feed(
+        &mut self,
+        conn: &mut Connection,
+        pending: &mut Vec<u8>,
+        dir: Direction,
+        data: &[u8],
+        at: At,
+        summary: &mut ConnSummary,
+    ) {
+        if pending.is_empty() {
+            let used = self.decode(conn, dir, data, at, summary);
+            pending.extend_from_slice(&data[used..]);
+        } else {
+            pending.extend_from_slice(data);
+            let used = self.decode(conn, dir, pending, at, summary);
+            pending.drain(..used);
+        }
+    }
+
+    /// Decodes what `buf` holds; returns how much was consumed.
+    fn decode(
+        &mut self,
+        conn: &mut Connection,
+        dir: Direction,
+        buf: &[u8],
+        at: At,
+        summary: &mut ConnSummary,
+    ) -> usize {
+        let mut used = 0;
+        loop {
+            match conn.decode(dir, &buf[used..]) {
+                Step::Event { event, consumed } => {
+                    used += consumed;
+                    if let ConnectionEvent::Line {
+                        line,
+                        verb,
+                        observation,
+                        ..
+                    } = &event
+                    {
+                        summary.lines += 1;
+                        self.line(dir, line, verb, observation, at, summary);
+                    }
+                }
+                Step::NeedMore { consumed } => return used + consumed,
+            }
+        }
+    }
+
+    fn line(
+        &mut self,
+        dir: Direction,
+        line: &[u8],
+        verb: &str,
+        observation: &Observation<'_>,
+        at: At,
+        summary: &mut ConnSummary,
+    ) {
+        if let Observation::Version(Some(v)) = observation {
+            summary.versions.push(v.as_str());
+        }
+        if dir == Direction::ClientToServer && matches!(verb, "USR" | "ANS") {
+            self.presented(line, at.conn);
+        }
+        if !Record::reported(observation) {
+            return;
+        }
+        summary.xfrs += 1;
+        let origin = Origin {
+            frame: Some(at.frame),
+            time: at
+                .time
+                .map(|t| record::keep(&mut self.report.texts, t.rfc3339().as_bytes())),
+            conn: Some(at.conn),
+            gateway_session: at.gateway_session,
+            ..Origin::default()
+        };
+        let mode = self.judging.mode;
+        let Some(record) = Record::new(
+            origin,
+            Some(dir),
+            mode,
+            line,
+            observation,
+            &mut self.report.texts,
+        ) else {
+            return;
+        };
+        let index = self.report.records.len();
+        if let Observation::Xfr { result: Ok(p), .. } = observation {
+            if dir == Direction::ServerToClient {
+                self.referral(&p.xfr, index, at.client);
+            }
+        }
+        self.report.records.push(record);
+    }
+
+    /// Remembers a referral to match with the connection that follows it.
+    fn referral(&mut self, xfr: &Xfr<'_>, index: usize, client: IpAddr) {
+        match xfr {
+            Xfr::Sb(sb) => {
+                if let Auth::Cki(cookie) = &sb.auth {
+                    if self.cookie_order.len() >= MAX_WAITING_REFERRALS {
+                        if let Some(old) = self.cookie_order.pop_front() {
+                            self.cookies.remove(&old);
+                        }
+                    }
+                    self.cookies.insert(cookie.as_str().to_string(), index);
+                    self.cookie_order.push_back(cookie.as_str().to_string());
+                }
+            }
+            Xfr::Ns(ns) if !matches!(ns.form, NsForm::Gateway(_)) => {
+                if let (Some(ip), port) = (ns.server.host.ipv4(), ns.server.port_or_default()) {
+                    if self.referrals.len() >= MAX_WAITING_REFERRALS {
+                        self.referrals.pop_front();
+                    }
+                    self.referrals.push_back((
+                        client,
+                        SocketAddr::new(IpAddr::V4(ip), port.get()),
+                        index,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A client presented a cookie (`USR TrID email cookie`, `ANS TrID email cookie session`)
+    /// on the connection `conn`.
+    fn presented(&mut self, line: &[u8], conn: u32) {
+        let text = String::from_utf8_lossy(line);
+        let fields: Vec<&str> = text.split_whitespace().collect();
+        let cookie = match fields.as_slice() {
+            ["USR", _, _, cookie] | ["ANS", _, _, cookie, _] => *cookie,
+            _ => return,
+        };
+        if let Some(index) = self.cookies.remove(cookie) {
+            if let Some(r) = self.report.records.get_mut(index) {
+                r.followed_by.get_or_insert(conn);
+            }
+        }
+    }
+
+    /// A new connection from `client` to `server`: the NS referral it follows, if any.
+    fn connected(&mut self, client: SocketAddr, server: SocketAddr, conn: u32) {
+        let found = self
+            .referrals
+            .iter()
+            .position(|(ip, to, _)| *ip == client.ip() && *to == server);
+        if let Some(i) = found {
+            if let Some((_, _, index)) = self.referrals.remove(i) {
+                if let Some(r) = self.report.records.get_mut(index) {
+                    r.followed_by.get_or_insert(conn);
+                }
+            }
+        }
+    }
+
+    /// A partial line left when a side ends or loses bytes: an XFR cut off is reported as such.
+    fn cut(
+        &mut self,
+        partial: &[u8],
+        dir: Direction,
+        version: Option<msnp_xfr::Version>,
+        by: &'static str,
+        at: At,
+    ) {
+        let text = partial.trim_ascii_start();
+        if !text.starts_with(b"XFR") {
+            return;
+        }
+        let origin = Origin {
+            frame: Some(at.frame),
+            time: at
+                .time
+                .map(|t| record::keep(&mut self.report.texts, t.rfc3339().as_bytes())),
+            conn: Some(at.conn),
+            gateway_session: at.gateway_session,
+            ..Origin::default()
+        };
+        let text = record::keep(&mut self.report.texts, partial);
+        self.report.records.push(Record {
+            origin,
+            dir: Some(dir),
+            version,
+            mode: self.judging.mode,
+            text,
+            outcome: Outcome::Truncated { by },
+            truncated: true,
+            followed_by: None,
+        });
+    }
+}
+
+/// Follows every TCP connection of one capture.
+pub struct Tracker {
+    packets: Packets,
+    flows: HashMap<Key, Flow>,
+    ignored: HashSet<Key>,
+    shared: Shared,
+    count: u64,
+}
+
+impl Tracker {
+    /// A tracker writing into `report`.
+    pub fn new(report: Report, judging: Judging) -> Self {
+        Tracker {
+            packets: Packets::default(),
+            flows: HashMap::new(),
+            ignored: HashSet::new(),
+            shared: Shared {
+                judging,
+                report,
+                budget: Budget::default(),
+                sessions: HashMap::new(),
+                cookies: HashMap::new(),
+                cookie_order: VecDeque::new(),
+                referrals: VecDeque::new(),
+            },
+            count: 0,
+        }
+    }
+
+    /// One captured packet.
+    pub fn packet(&mut self, packet: &Packet<'_>) {
+        let Some(segment) = self.packets.tcp(packet.link, packet.data) else {
+            return;
+        };
+        self.segment(&segment, packet.frame, packet.time);
+    }
+
+    /// One TCP segment, from frame `frame`.
+    pub fn segment(&mut self, seg: &Segment<'_>, frame: u64, time: Option<Timestamp>) {
+        self.count += 1;
+        let k = key(seg.src, seg.dst);
+        let new_connection = seg.syn && seg.ack.is_none();
+        if self.ignored.contains(&k) {
+            if !new_connection {
+                return;
+            }
+            self.ignored.remove(&k);
+        }
+        // A SYN on a connection already carrying data is the same four-tuple used again.
+        if new_connection {
+            if let Some(flow) = self.flows.get(&k) {
+                if flow
+                    .sides
+                    .iter()
+                    .any(|s| s.stream.position() > 0 || s.ended)
+                {
+                    let old = self.flows.remove(&k).expect("just found");
+                    self.finish(old, frame, time, "the connection's reuse");
+                }
+            }
+        }
+        if !self.flows.contains_key(&k) {
+            if self.flows.len() >= MAX_FLOWS {
+                self.evict(frame, time);
+            }
+            self.shared.report.tcp_connections += 1;
+            let mut flow = Flow::new(seg.src, seg.dst);
+            flow.summary.first = (time.map(|t| t.rfc3339()), frame);
+            self.flows.insert(k, flow);
+        }
+        let flow = self.flows.get_mut(&k).expect("present");
+        flow.active = self.count;
+        let side = flow.side_of(seg.src);
+        let shared = &mut self.shared;
+        if seg.syn {
+            flow.sides[side].stream.syn(seg.seq);
+            flow.sides[side].syn = true;
+            if flow.client.is_none() {
+                flow.client = Some(if seg.ack.is_none() { side } else { 1 - side });
+            }
+        }
+        let rst = seg.rst;
+        let Flow { sides, .. } = flow;
+        let mut deliveries: Vec<(usize, Delivery)> = Vec::new();
+        if !seg.syn || !seg.payload.is_empty() {
+            let s = &mut sides[side];
+            if !s.stream.started() {
+                s.skip_to_line = !s.syn;
+            }
+            let seq = if seg.syn {
+                seg.seq.wrapping_add(1)
+            } else {
+                seg.seq
+            };
+            s.stream
+                .segment(seq, &seg.payload, seg.fin, &mut shared.budget, &mut |d| {
+                    deliveries.push((side, Delivery::from(d)));
+                });
+        }
+        if let Some(ack) = seg.ack {
+            let other = &mut sides[1 - side];
+            other.stream.acked(ack, &mut shared.budget, &mut |d| {
+                deliveries.push((1 - side, Delivery::from(d)));
+            });
+        }
+        if rst {
+            for (i, s) in sides.iter_mut().enumerate() {
+                s.stream.flush(&mut shared.budget, &mut |d| {
+                    deliveries.push((i, Delivery::from(d)))
+                });
+            }
+        }
+        for (side, d) in deliveries {
+            self.deliver(&k, side, d, frame, time);
+        }
+        let Some(flow) = self.flows.get_mut(&k) else {
+            return;
+        };
+        let mut ends = Vec::new();
+        for (i, s) in flow.sides.iter_mut().enumerate() {
+            if !s.ended && (rst || s.stream.finished()) {
+                s.ended = true;
+                ends.push(i);
+            }
+        }
+        for i in ends {
+            self.end_side(&k, i, if rst { "RST" } else { "FIN" }, frame, time);
+        }
+        if let Some(flow) = self.flows.get(&k) {
+            if flow.sides.iter().all(|s| s.ended) {
+                let flow = self.flows.remove(&k).expect("present");
+                self.finish(flow, frame, time, "the end of the connection");
+            }
+        }
+    }
+
+    /// Ends the connection idle longest, to make room.
+    fn evict(&mut self, frame: u64, time: Option<Timestamp>) {
+        let idlest = self
+            .flows
+            .iter()
+            .min_by_key(|(_, f)| f.active)
+            .map(|(k, _)| *k);
+        if let Some(k) = idlest {
+            let flow = self.flows.remove(&k).expect("present");
+            self.finish(flow, frame, time, "the end of the capture");
+        }
+    }
+
+    /// Bytes (or a gap) of one side, in order.
+    fn deliver(&mut self, k: &Key, side: usize, d: Delivery, frame: u64, time: Option<Timestamp>) {
+        match d {
+            Delivery::Data(bytes) => self.data(k, side, &bytes, frame, time),
+            Delivery::Gap(missing) => self.gap(k, side, missing, frame, time),
+        }
+    }
+
+    /// Bytes were never captured: a partial line before them is cut off, and reading resumes
+    /// at the next line.
+    fn gap(&mut self, k: &Key, side: usize, missing: u64, frame: u64, time: Option<Timestamp>) {
+        let Some(flow) = self.flows.get_mut(k) else {
+            return;
+        };
+        flow.summary.gaps.0 += 1;
+        flow.summary.gaps.1 += missing;
+        let s = &mut flow.sides[side];
+        s.skip_to_line = true;
+        if matches!(flow.kind, Kind::Undecided) {
+            return;
+        }
+        let partial = std::mem::take(&mut s.pending);
+        let dir = flow.direction(side);
+        let at = at(flow, frame, time, None);
+        let version = match &mut flow.kind {
+            Kind::Msnp(conn) => {
+                conn.resync(dir);
+                // The decoder skips to the next line end itself.
+                flow.sides[side].skip_to_line = false;
+                conn.version()
+            }
+            _ => None,
+        };
+        if let Some(at) = at {
+            self.shared.cut(&partial, dir, version, "a gap", at);
+        }
+    }
+
+    /// Bytes of one side, in order.
+    fn data(&mut self, k: &Key, side: usize, mut data: &[u8], frame: u64, time: Option<Timestamp>) {
+        let Some(flow) = self.flows.get_mut(k) else {
+            return;
+        };
+        let s = &mut flow.sides[side];
+        if s.skip_to_line {
+            if starts_a_line(data) {
+                s.skip_to_line = false;
+            } else {
+                match memchr::memchr(b'\n', data) {
+                    Some(i) => {
+                        data = &data[i + 1..];
+                        s.skip_to_line = false;
+                    }
+                    None => return,
+                }
+            }
+        }
+        if data.is_empty() {
+            return;
+        }
+        match flow.kind {
+            Kind::Undecided => {
+                let room = MAX_EARLY.saturating_sub(flow.early_bytes);
+                let held = &data[..data.len().min(room)];
+                flow.early_bytes += held.len();
+                flow.early.push((side, held.to_vec(), frame, time));
+                self.decide(k, false);
+            }
+            _ => self.follow(k, side, data, frame, time),
+        }
+    }
+
+    /// Tells the connection apart once its first lines are in (or `at_end`: with what there is).
+    fn decide(&mut self, k: &Key, at_end: bool) {
+        let Some(flow) = self.flows.get_mut(k) else {
+            return;
+        };
+        let side_bytes = |flow: &Flow, side: usize| -> Vec<u8> {
+            flow.early
+                .iter()
+                .filter(|(s, ..)| *s == side)
+                .flat_map(|(_, b, ..)| b.iter().copied())
+                .collect()
+        };
+        let bytes = [side_bytes(flow, 0), side_bytes(flow, 1)];
+        let lines = [first_line(&bytes[0]), first_line(&bytes[1])];
+        let full = flow.early_bytes >= MAX_EARLY || at_end;
+        if flow.client.is_none() {
+            let roles = [lines[0].and_then(role_of), lines[1].and_then(role_of)];
+            flow.client = match roles {
+                [Some(Role::Client), _] | [_, Some(Role::Server)] => Some(0),
+                [Some(Role::Server), _] | [_, Some(Role::Client)] => Some(1),
+                _ if full || (lines[0].is_some() && lines[1].is_some()) => {
+                    // The side on a server port is the server; else the lower port.
+                    let [a, b] = flow.ends;
+                    Some(match (is_server_port(a.port()), is_server_port(b.port())) {
+                        (true, false) => 1,
+                        (false, true) => 0,
+                        _ => usize::from(a.port() < b.port()),
+                    })
+                }
+                _ => return,
+            };
+        }
+        let client = flow.client.expect("decided above");
+        // The client's first line tells the kind; a server's first line will do when the
+        // capture holds only the server's side.
+        let line = lines[client].or(if full { lines[1 - client] } else { None });
+        let Some(line) = line else {
+            if full {
+                self.forget(k);
+            }
+            return;
+        };
+        let kind = if gateway::is_gateway_request(line) {
+            Kind::Gateway(Box::new(Http::new()))
+        } else if logs::is_command(line) {
+            Kind::Msnp(Box::new(self.shared.connection()))
+        } else {
+            self.forget(k);
+            return;
+        };
+        let flow = self.flows.get_mut(k).expect("present");
+        let client_addr = flow.ends[client];
+        let server_addr = flow.ends[1 - client];
+        let name = self.shared.label(label(client_addr, server_addr));
+        flow.label = Some(name);
+        flow.summary.label = label(client_addr, server_addr);
+        flow.summary.client = client_addr.to_string();
+        flow.summary.kind = if matches!(kind, Kind::Gateway(_)) {
+            "gateway"
+        } else {
+            "msnp"
+        };
+        flow.kind = kind;
+        let early = std::mem::take(&mut flow.early);
+        self.shared.connected(client_addr, server_addr, name);
+        for (side, bytes, frame, time) in early {
+            self.follow(k, side, &bytes, frame, time);
+        }
+    }
+
+    /// Drops a connection that is not MSNP, remembering its endpoints to skip its packets.
+    fn forget(&mut self, k: &Key) {
+        self.flows.remove(k);
+        if self.ignored.len() >= MAX_IGNORED {
+            self.ignored.clear();
+        }
+        self.ignored.insert(*k);
+    }
+
+    /// Bytes of a followed connection.
+    fn follow(&mut self, k: &Key, side: usize, data: &[u8], frame: u64, time: Option<Timestamp>) {
+        let Some(flow) = self.flows.get_mut(k) else {
+            return;
+        };
+        let dir = flow.direction(side);
+        let Some(at) = at(flow, frame, time, None) else {
+            return;
+        };
+        let Flow {
+            kind,
+            sides,
+            summary,
+            ..
+        } = flow;
+        match kind {
+            Kind::Msnp(conn) => {
+                self.shared
+                    .feed(conn, &mut sides[side].pending, dir, data, at, summary);
+            }
+            Kind::Gateway(http) => {
+                let shared = &mut self.shared;
+                http.feed(
+                    dir == Direction::ClientToServer,
+                    data,
+                    &mut |carried| match carried {
+                        Carried::Body {
+                            session,
+                            client,
+                            data,
+                        } => {
+                            shared.gateway(session, client, data, at);
+                        }
+                        Carried::Closed { session } => {
+                            shared.sessions.remove(session);
+                        }
+                    },
+                );
+            }
+            Kind::Undecided => {}
+        }
+    }
+
+    /// A side ended: a partial XFR line left in it was cut off.
+    fn end_side(
+        &mut self,
+        k: &Key,
+        side: usize,
+        by: &'static str,
+        frame: u64,
+        time: Option<Timestamp>,
+    ) {
+        let Some(flow) = self.flows.get_mut(k) else {
+            return;
+        };
+        if matches!(flow.kind, Kind::Undecided) {
+            self.decide(k, true);
+        }
+        let Some(flow) = self.flows.get_mut(k) else {
+            return;
+        };
+        let dir = flow.direction(side);
+        let partial = std::mem::take(&mut flow.sides[side].pending);
+        let version = match &flow.kind {
+            Kind::Msnp(conn) => conn.version(),
+            _ => None,
+        };
+        if let Some(at) = at(flow, frame, time, None) {
+            self.shared.cut(&partial, dir, version, by, at);
+        }
+    }
+
+    /// A connection is over: what waits is delivered, partial lines are cut off, its summary
+    /// is kept.
+    fn finish(&mut self, mut flow: Flow, frame: u64, time: Option<Timestamp>, by: &'static str) {
+        let k = key(flow.ends[0], flow.ends[1]);
+        let mut deliveries = Vec::new();
+        for (i, s) in flow.sides.iter_mut().enumerate() {
+            s.stream.flush(&mut self.shared.budget, &mut |d| {
+                deliveries.push((i, Delivery::from(d)))
+            });
+        }
+        self.flows.insert(k, flow);
+        for (side, d) in deliveries {
+            self.deliver(&k, side, d, frame, time);
+        }
+        if matches!(self.flows.get(&k).map(|f| &f.kind), Some(Kind::Undecided)) {
+            self.decide(&k, true);
+        }
+        for side in 0..2 {
+            if self.flows.get(&k).is_some_and(|f| !f.sides[side].ended) {
+                self.end_side(&k, side, by, frame, time);
+            }
+        }
+        if let Some(mut flow) = self.flows.remove(&k) {
+            if flow.label.is_some() {
+                for s in &flow.sides {
+                    flow.summary.conflicts += s.stream.stats.conflict_bytes;
+                }
+                self.shared.report.tcp.push(flow.summary);
+            }
+        }
+    }
+
+    /// The end of the capture: every connection still open is finished.
+    pub fn finish_all(mut self, last_frame: u64, last_time: Option<Timestamp>) -> Report {
+        let mut open: Vec<(Key, Flow)> = self.flows.drain().collect();
+        open.sort_by_key(|(_, f)| f.summary.first.1);
+        for (_, flow) in open {
+            self.finish(flow, last_frame, last_time, "the end of the capture");
+        }
+        let mut report = self.shared.report;
+        report.tcp.sort_by_key(|s| s.first.1);
+        report.connections = report.tcp.len();
+        report.msnp_lines = report.tcp.iter().map(|c| c.lines as usize).sum();
+        report
+    }
+}
+
+impl Shared {
+    /// Bytes of a gateway session.
+    fn gateway(&mut self, session: &str, client: bool, data: &[u8], at: At) {
+        if !self.sessions.contains_key(session) {
+            let label = self.label(session.to_string());
+            let conn = self.connection();
+            self.sessions.insert(
+                session.to_string(),
+                GatewaySession {
+                    conn,
+                    pending: [Vec::new(), Vec::new()],
+                    label,
+                },
+            );
+        }
+        let mut s = self.sessions.remove(session).expect("inserted above");
+        let dir = if client {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        };
+        let at = At {
+            gateway_session: Some(s.label),
+            ..at
+        };
+        let mut summary = ConnSummary::default();
+        let i = usize::from(!client);
+        self.feed(&mut s.conn, &mut s.pending[i], dir, data, at, &mut summary);
+        self.sessions.insert(session.to_string(), s);
+    }
+}
+
+/// Where a followed connection's line comes from.
+fn at(
+    flow: &Flow,
+    frame: u64,
+    time: Option<Timestamp>,
+    gateway_session: Option<u32>,
+) -> Option<At> {
+    let client = flow.ends[flow.client?].ip();
+    Some(At {
+        frame,
+        time,
+        conn: flow.label?,
+        gateway_session,
+        client,
+    })
+}
+
+/// What a stream handed on, owned (so the tracker can hand it on in turn).
+enum Delivery {
+    Data(Vec<u8>),
+    Gap(u64),
+}
+
+impl From<Delivered<'_>> for Delivery {
+    fn from(d: Delivered<'_>) -> Self {
+        match d {
+            Delivered::Data(b) => Delivery::Data(b.to_vec()),
+            Delivered::Gap(n) => Delivery::Gap(n),
+        }
+    }
+}

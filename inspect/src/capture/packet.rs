@@ -1,0 +1,221 @@
+//! From a captured packet to the TCP segment it carries: the link layer of the packet's
+//! interface (Ethernet with 802.1Q/802.1ad tags, Linux cooked SLL and SLL2, raw IPv4/IPv6,
+//! BSD loopback), IPv4 or IPv6, IPv4 fragments put back together, then TCP.
+//!
+//! etherparse reads the headers, with lax length checks so that a packet cut short by the
+//! capture's snap length still gives the bytes it has; SLL2 and the loopback headers, which it
+//! does not know, are read here.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+use etherparse::defrag::IpDefragBuf;
+use etherparse::{EtherType, IpNumber, LaxNetSlice, LaxSlicedPacket, TcpSlice, TransportSlice};
+use pcap_parser::Linktype;
+
+/// A TCP segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment<'a> {
+    /// Sender.
+    pub src: SocketAddr,
+    /// Receiver.
+    pub dst: SocketAddr,
+    /// Sequence number of the first payload byte (of the SYN or FIN where it has none).
+    pub seq: u32,
+    /// The acknowledgement number, where the ACK flag is set.
+    pub ack: Option<u32>,
+    /// SYN flag.
+    pub syn: bool,
+    /// FIN flag.
+    pub fin: bool,
+    /// RST flag.
+    pub rst: bool,
+    /// The payload bytes captured (fewer than sent when the capture cut the packet short).
+    pub payload: Cow<'a, [u8]>,
+}
+
+/// Linux cooked capture v2 (not in pcap-parser's named constants).
+const LINUX_SLL2: i32 = 276;
+/// OpenBSD loopback: a 4-byte address family in network byte order.
+const LOOP: i32 = 108;
+
+/// The IP packet inside a link-layer frame, sliced.
+fn slice(link: Linktype, data: &[u8]) -> Option<LaxSlicedPacket<'_>> {
+    match link.0 {
+        // Ethernet: etherparse handles 802.1Q and 802.1ad tags.
+        1 => LaxSlicedPacket::from_ethernet(data).ok(),
+        // Raw IP (101), IPv4 (228), IPv6 (229).
+        12 | 14 | 101 | 228 | 229 => LaxSlicedPacket::from_ip(data).ok(),
+        // BSD loopback: the address family, host byte order (NULL) or network byte order (LOOP).
+        0 | LOOP => {
+            let family = data.get(..4)?;
+            let family = if link.0 == LOOP {
+                u32::from_be_bytes(family.try_into().ok()?)
+            } else {
+                // Written in the capturing host's order: whichever reading is small.
+                let le = u32::from_le_bytes(family.try_into().ok()?);
+                if le < 256 { le } else { le.swap_bytes() }
+            };
+            match family {
+                2 | 24 | 28 | 30 => LaxSlicedPacket::from_ip(&data[4..]).ok(),
+                _ => None,
+            }
+        }
+        // Linux SLL: 16 bytes, the protocol (an EtherType) last.
+        113 => {
+            let protocol = u16::from_be_bytes(data.get(14..16)?.try_into().ok()?);
+            Some(LaxSlicedPacket::from_ether_type(
+                EtherType(protocol),
+                data.get(16..)?,
+            ))
+        }
+        // Linux SLL2: 20 bytes, the protocol first.
+        LINUX_SLL2 => {
+            let protocol = u16::from_be_bytes(data.get(..2)?.try_into().ok()?);
+            Some(LaxSlicedPacket::from_ether_type(
+                EtherType(protocol),
+                data.get(20..)?,
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// A fragmented IPv4 datagram being put back together.
+#[derive(Debug)]
+struct Fragments {
+    buf: IpDefragBuf,
+    /// The order it started in, to evict the oldest.
+    started: u64,
+}
+
+/// At most this many IPv4 datagrams are reassembled at once (each at most 64 KiB); a new one
+/// beyond that evicts the oldest, so hostile fragments cannot make memory grow.
+pub const MAX_FRAGMENTED: usize = 64;
+
+/// Turns packets into TCP segments, keeping IPv4 fragments until their datagram is whole.
+#[derive(Debug, Default)]
+pub struct Packets {
+    fragments: HashMap<(IpAddr, IpAddr, u16), Fragments>,
+    started: u64,
+    /// How many fragments were dropped (evicted or inconsistent).
+    pub fragments_dropped: u64,
+}
+
+impl Packets {
+    /// The TCP segment in `data` (a frame of link type `link`), if it carries one.
+    pub fn tcp<'a>(&mut self, link: Linktype, data: &'a [u8]) -> Option<Segment<'a>> {
+        let packet = slice(link, data)?;
+        let (src, dst, payload) = match packet.net.as_ref()? {
+            LaxNetSlice::Ipv4(ip) => {
+                let h = ip.header();
+                let (src, dst) = (IpAddr::from(h.source()), IpAddr::from(h.destination()));
+                let p = ip.payload();
+                if p.ip_number != IpNumber::TCP {
+                    return None;
+                }
+                if p.fragmented {
+                    let whole = self.defragment(
+                        (src, dst, h.identification()),
+                        h.fragments_offset(),
+                        h.more_fragments(),
+                        p.payload,
+                    )?;
+                    return segment(src, dst, Cow::Owned(whole));
+                }
+                (src, dst, p.payload)
+            }
+            LaxNetSlice::Ipv6(ip) => {
+                let h = ip.header();
+                let p = ip.payload();
+                if p.ip_number != IpNumber::TCP || p.fragmented {
+                    return None;
+                }
+                (
+                    IpAddr::from(h.source_addr()),
+                    IpAddr::from(h.destination_addr()),
+                    p.payload,
+                )
+            }
+            LaxNetSlice::Arp(_) => return None,
+        };
+        match packet.transport {
+            Some(TransportSlice::Tcp(tcp)) => {
+                Some(from_tcp(src, dst, &tcp, Cow::Borrowed(tcp.payload())))
+            }
+            // Cut short inside the TCP header, or no transport sliced: try the bytes themselves.
+            _ => segment(src, dst, Cow::Borrowed(payload)),
+        }
+    }
+
+    /// Adds a fragment; the whole datagram's payload once its last piece is in.
+    fn defragment(
+        &mut self,
+        key: (IpAddr, IpAddr, u16),
+        offset: etherparse::IpFragOffset,
+        more: bool,
+        payload: &[u8],
+    ) -> Option<Vec<u8>> {
+        if !self.fragments.contains_key(&key) && self.fragments.len() >= MAX_FRAGMENTED {
+            let oldest = self
+                .fragments
+                .iter()
+                .min_by_key(|(_, f)| f.started)
+                .map(|(k, _)| *k);
+            if let Some(oldest) = oldest {
+                self.fragments.remove(&oldest);
+                self.fragments_dropped += 1;
+            }
+        }
+        self.started += 1;
+        let started = self.started;
+        let entry = self.fragments.entry(key).or_insert_with(|| Fragments {
+            buf: IpDefragBuf::new(IpNumber::TCP, Vec::new(), Vec::new()),
+            started,
+        });
+        if entry.buf.add(offset, more, payload).is_err() {
+            self.fragments.remove(&key);
+            self.fragments_dropped += 1;
+            return None;
+        }
+        if !entry.buf.is_complete() {
+            return None;
+        }
+        let done = self.fragments.remove(&key)?;
+        Some(done.buf.take_bufs().0)
+    }
+}
+
+/// A segment from a TCP header and payload read from `bytes`.
+fn segment(src: IpAddr, dst: IpAddr, bytes: Cow<'_, [u8]>) -> Option<Segment<'_>> {
+    match bytes {
+        Cow::Borrowed(b) => {
+            let tcp = TcpSlice::from_slice(b).ok()?;
+            Some(from_tcp(src, dst, &tcp, Cow::Borrowed(tcp.payload())))
+        }
+        Cow::Owned(b) => {
+            let tcp = TcpSlice::from_slice(&b).ok()?;
+            let payload = tcp.payload().to_vec();
+            Some(from_tcp(src, dst, &tcp, Cow::Owned(payload)))
+        }
+    }
+}
+
+fn from_tcp<'a>(
+    src: IpAddr,
+    dst: IpAddr,
+    tcp: &TcpSlice<'_>,
+    payload: Cow<'a, [u8]>,
+) -> Segment<'a> {
+    Segment {
+        src: SocketAddr::new(src, tcp.source_port()),
+        dst: SocketAddr::new(dst, tcp.destination_port()),
+        seq: tcp.sequence_number(),
+        ack: tcp.ack().then(|| tcp.acknowledgment_number()),
+        syn: tcp.syn(),
+        fin: tcp.fin(),
+        rst: tcp.rst(),
+        payload,
+    }
+}

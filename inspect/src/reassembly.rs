@@ -1,0 +1,541 @@
+//! TCP reassembly: one direction of a connection put back in order by sequence number, the way
+//! Wireshark's "Follow TCP Stream" does.
+//!
+//! - Sequence numbers are unwrapped into 64-bit offsets from the stream's start (the byte after
+//!   the SYN, or the first byte seen when the capture starts mid-connection), so wrap-around is
+//!   just another offset.
+//! - Segments ahead of the next expected byte wait, bounded per stream
+//!   ([`MAX_PENDING_PER_STREAM`]) and across all streams ([`Budget`]); each waiting segment is
+//!   charged its length plus [`SEGMENT_OVERHEAD`], so a million one-byte segments cost what
+//!   their bookkeeping costs.
+//! - Retransmissions and overlaps: the first copy of each byte wins. A later copy of bytes
+//!   still waiting that differs from them is counted as a conflict and dropped; bytes already
+//!   delivered are not kept, so later copies of them are dropped uncompared.
+//! - A gap (bytes never captured) is declared when the peer acknowledges past them, when the
+//!   waiting bytes reach their bound, and when the stream ends (FIN, RST, end of capture): the
+//!   missing bytes are reported and delivery resumes at the first waiting byte.
+
+use std::collections::BTreeMap;
+
+/// Out-of-order bytes one stream may hold.
+pub const MAX_PENDING_PER_STREAM: usize = 256 * 1024;
+/// Out-of-order bytes all streams of one capture may hold together.
+pub const MAX_PENDING_TOTAL: usize = 16 * 1024 * 1024;
+/// What each waiting segment costs beyond its bytes (its buffer and map entry).
+pub const SEGMENT_OVERHEAD: usize = 64;
+
+/// What the streams of one capture may hold out of order, together.
+#[derive(Debug)]
+pub struct Budget {
+    left: usize,
+}
+
+impl Budget {
+    /// A budget of `bytes`.
+    pub fn new(bytes: usize) -> Self {
+        Budget { left: bytes }
+    }
+
+    /// What is left.
+    pub fn left(&self) -> usize {
+        self.left
+    }
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget::new(MAX_PENDING_TOTAL)
+    }
+}
+
+/// What a stream hands on, in order.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivered<'a> {
+    /// The next bytes of the stream.
+    Data(&'a [u8]),
+    /// This many bytes were never captured; what follows starts after them.
+    Gap(u64),
+}
+
+/// Counts of what a stream met.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Bytes delivered.
+    pub bytes: u64,
+    /// Bytes that arrived again after they were delivered or while they waited.
+    pub duplicate_bytes: u64,
+    /// Bytes of later copies that differed from the copy kept.
+    pub conflict_bytes: u64,
+    /// Gaps declared.
+    pub gaps: u64,
+    /// Bytes missing in them.
+    pub gap_bytes: u64,
+    /// Bytes of segments dropped because no room was left to hold them.
+    pub dropped_bytes: u64,
+}
+
+/// One direction of a TCP connection.
+#[derive(Debug, Default)]
+pub struct Stream {
+    /// The sequence number of offset 0, once known.
+    base: Option<u32>,
+    /// The offset of the next byte to deliver.
+    next: u64,
+    /// Waiting segments by offset; they never overlap one another.
+    pending: BTreeMap<u64, Vec<u8>>,
+    /// What the waiting segments are charged.
+    pending_cost: usize,
+    /// The offset the FIN ends the stream at, once seen.
+    fin: Option<u64>,
+    /// What delivered segments were charged, not yet given back to the budget.
+    released: usize,
+    /// Counts.
+    pub stats: Stats,
+}
+
+impl Stream {
+    /// A stream that has seen nothing yet.
+    pub fn new() -> Self {
+        Stream::default()
+    }
+
+    /// Whether the stream's start is known (a SYN, or a first segment).
+    pub fn started(&self) -> bool {
+        self.base.is_some()
+    }
+
+    /// Whether the stream has ended: its FIN reached, nothing waiting.
+    pub fn finished(&self) -> bool {
+        self.fin.is_some_and(|f| self.next >= f)
+    }
+
+    /// The offset of the next byte to deliver.
+    pub fn position(&self) -> u64 {
+        self.next
+    }
+
+    /// A SYN with sequence number `seq`: the stream starts at the byte after it. A SYN for a
+    /// stream already under way (a retransmitted SYN) changes nothing.
+    pub fn syn(&mut self, seq: u32) {
+        if self.base.is_none() {
+            self.base = Some(seq.wrapping_add(1));
+        }
+    }
+
+    /// The 64-bit offset of `seq`: the one of its 2^32 candidates nearest the next byte.
+    fn offset(&self, seq: u32) -> Option<i64> {
+        let base = self.base?;
+        let rel = u64::from(seq.wrapping_sub(base));
+        let epoch = self.next >> 32;
+        let mut best = (epoch << 32 | rel) as i64;
+        for candidate in [best - (1 << 32), best + (1 << 32)] {
+            if (candidate - self.next as i64).abs() < (best - self.next as i64).abs() {
+                best = candidate;
+            }
+        }
+        Some(best)
+    }
+
+    /// A segment: `payload` starting at sequence number `seq`, maybe with a FIN after it.
+    /// Hands on what can now be delivered, in order.
+    pub fn segment(
+        &mut self,
+        seq: u32,
+        payload: &[u8],
+        fin: bool,
+        budget: &mut Budget,
+        out: &mut impl FnMut(Delivered<'_>),
+    ) {
+        if self.base.is_none() {
+            // Mid-connection: the first byte seen is offset 0.
+            self.base = Some(seq);
+        }
+        let Some(start) = self.offset(seq) else {
+            return;
+        };
+        if fin {
+            let end = start + payload.len() as i64;
+            if end >= 0 && self.fin.is_none() {
+                self.fin = Some(end as u64);
+            }
+        }
+        if payload.is_empty() {
+            return;
+        }
+        // What was delivered already is a retransmission.
+        let skip = (self.next as i64 - start).clamp(0, payload.len() as i64) as usize;
+        self.stats.duplicate_bytes += skip as u64;
+        let start = (start + skip as i64) as u64;
+        let data = &payload[skip..];
+        if data.is_empty() {
+            return;
+        }
+        if start == self.next && self.pending.is_empty() {
+            // The usual case: the next bytes, nothing waiting; no copy.
+            self.deliver(data, out);
+            return;
+        }
+        self.hold(start, data, budget, out);
+        self.drain(out);
+        self.release(budget);
+    }
+
+    fn deliver(&mut self, data: &[u8], out: &mut impl FnMut(Delivered<'_>)) {
+        self.next += data.len() as u64;
+        self.stats.bytes += data.len() as u64;
+        out(Delivered::Data(data));
+    }
+
+    /// Keeps `data` (at `start`, past the next byte) until its turn, trimmed against what
+    /// already waits: the first copy wins.
+    fn hold(
+        &mut self,
+        start: u64,
+        data: &[u8],
+        budget: &mut Budget,
+        out: &mut impl FnMut(Delivered<'_>),
+    ) {
+        let end = start + data.len() as u64;
+        // The parts of [start, end) no waiting segment covers.
+        let mut pieces: Vec<(u64, u64)> = Vec::new();
+        let mut at = start;
+        let before = self
+            .pending
+            .range(..start)
+            .next_back()
+            .map(|(&s, v)| (s, s + v.len() as u64));
+        let covering = before.into_iter().chain(
+            self.pending
+                .range(start..end)
+                .map(|(&s, v)| (s, s + v.len() as u64)),
+        );
+        for (s, e) in covering {
+            if e <= at {
+                continue;
+            }
+            if s > at {
+                pieces.push((at, s.min(end)));
+            }
+            // Compare the overlap with what waits.
+            let (o_start, o_end) = (s.max(at), e.min(end));
+            if o_start < o_end {
+                let kept = &self.pending[&s][(o_start - s) as usize..(o_end - s) as usize];
+                let new = &data[(o_start - start) as usize..(o_end - start) as usize];
+                self.stats.duplicate_bytes += o_end - o_start;
+                self.stats.conflict_bytes +=
+                    kept.iter().zip(new).filter(|(a, b)| a != b).count() as u64;
+            }
+            at = at.max(e);
+            if at >= end {
+                break;
+            }
+        }
+        if at < end {
+            pieces.push((at, end));
+        }
+        for (s, e) in pieces {
+            let cost = (e - s) as usize + SEGMENT_OVERHEAD;
+            // No room: give up waiting for the bytes before what waits, until there is.
+            while (self.pending_cost + cost > MAX_PENDING_PER_STREAM || cost > budget.left)
+                && !self.pending.is_empty()
+            {
+                self.skip_gap(budget, out);
+            }
+            // A gap may have moved the next byte past the piece's start.
+            let s = s.max(self.next);
+            if s >= e {
+                continue;
+            }
+            let bytes = &data[(s - start) as usize..(e - start) as usize];
+            if s == self.next {
+                self.deliver(bytes, out);
+                continue;
+            }
+            let cost = bytes.len() + SEGMENT_OVERHEAD;
+            if self.pending_cost + cost > MAX_PENDING_PER_STREAM || cost > budget.left {
+                self.stats.dropped_bytes += bytes.len() as u64;
+                continue;
+            }
+            self.pending.insert(s, bytes.to_vec());
+            self.pending_cost += cost;
+            budget.left -= cost;
+        }
+    }
+
+    /// Delivers waiting segments that have become the next bytes.
+    fn drain(&mut self, out: &mut impl FnMut(Delivered<'_>)) {
+        while let Some(entry) = self.pending.first_entry() {
+            let start = *entry.key();
+            if start > self.next {
+                return;
+            }
+            let bytes = entry.remove();
+            self.pending_cost -= bytes.len() + SEGMENT_OVERHEAD;
+            // Returned to the capture's budget by the caller's next `release`.
+            self.released += bytes.len() + SEGMENT_OVERHEAD;
+            let skip = (self.next - start) as usize;
+            if skip < bytes.len() {
+                self.deliver(&bytes[skip..], out);
+            }
+        }
+    }
+
+    /// Declares the bytes before the first waiting segment missing and delivers from there.
+    fn skip_gap(&mut self, budget: &mut Budget, out: &mut impl FnMut(Delivered<'_>)) {
+        let Some((&start, _)) = self.pending.first_key_value() else {
+            return;
+        };
+        if start > self.next {
+            self.gap(start - self.next, out);
+        }
+        self.drain(out);
+        self.release(budget);
+    }
+
+    fn gap(&mut self, missing: u64, out: &mut impl FnMut(Delivered<'_>)) {
+        self.stats.gaps += 1;
+        self.stats.gap_bytes += missing;
+        self.next += missing;
+        out(Delivered::Gap(missing));
+    }
+
+    /// Gives the budget back what delivered segments were charged.
+    pub fn release(&mut self, budget: &mut Budget) {
+        budget.left += std::mem::take(&mut self.released);
+    }
+
+    /// The peer acknowledged up to `ack`: bytes before it that were never captured are a gap.
+    pub fn acked(&mut self, ack: u32, budget: &mut Budget, out: &mut impl FnMut(Delivered<'_>)) {
+        let Some(acked) = self.offset(ack) else {
+            return;
+        };
+        // An acknowledgement of the FIN counts one past the last byte.
+        let limit = self.fin.map_or(u64::MAX, |f| f);
+        if acked <= self.next as i64 || acked as u64 > limit {
+            return;
+        }
+        let acked = acked as u64;
+        while self.next < acked {
+            match self.pending.first_key_value() {
+                Some((&start, _)) if start <= acked => self.skip_gap(budget, out),
+                _ => {
+                    self.gap(acked - self.next, out);
+                    break;
+                }
+            }
+        }
+        self.release(budget);
+    }
+
+    /// The stream ends (RST, or the end of the capture): whatever waits is delivered after the
+    /// gaps before it.
+    pub fn flush(&mut self, budget: &mut Budget, out: &mut impl FnMut(Delivered<'_>)) {
+        while !self.pending.is_empty() {
+            self.skip_gap(budget, out);
+        }
+        self.release(budget);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What a stream delivers: data as text, gaps as `<gap N>`.
+    fn run(stream: &mut Stream, budget: &mut Budget, steps: &[(u32, &[u8], bool)]) -> String {
+        let mut out = String::new();
+        for &(seq, payload, fin) in steps {
+            stream.segment(seq, payload, fin, budget, &mut |d| match d {
+                Delivered::Data(b) => out.push_str(&String::from_utf8_lossy(b)),
+                Delivered::Gap(n) => out.push_str(&format!("<gap {n}>")),
+            });
+        }
+        out
+    }
+
+    fn flushed(stream: &mut Stream, budget: &mut Budget) -> String {
+        let mut out = String::new();
+        stream.flush(budget, &mut |d| match d {
+            Delivered::Data(b) => out.push_str(&String::from_utf8_lossy(b)),
+            Delivered::Gap(n) => out.push_str(&format!("<gap {n}>")),
+        });
+        out
+    }
+
+    #[test]
+    fn in_order_out_of_order_and_duplicates() {
+        let mut s = Stream::new();
+        let mut b = Budget::default();
+        s.syn(999);
+        let got = run(
+            &mut s,
+            &mut b,
+            &[
+                (1000, b"abc", false),
+                (1006, b"ghi", false),  // early
+                (1003, b"def", false),  // fills the hole
+                (1000, b"abc", false),  // retransmission
+                (1004, b"efgh", false), // partial overlap, same bytes
+            ],
+        );
+        assert_eq!(got, "abcdefghi");
+        assert_eq!(s.stats.duplicate_bytes, 7);
+        assert_eq!(s.stats.conflict_bytes, 0);
+        assert_eq!(b.left(), MAX_PENDING_TOTAL, "everything given back");
+    }
+
+    #[test]
+    fn conflicting_overlaps_keep_the_first_copy_and_count() {
+        let mut s = Stream::new();
+        let mut b = Budget::default();
+        s.syn(0);
+        let got = run(
+            &mut s,
+            &mut b,
+            &[
+                (5, b"EFGH", false),
+                (3, b"cdXYZh", false),
+                (1, b"ab", false),
+            ],
+        );
+        // The waiting EFGH wins over XYZh's overlap: four bytes compared, all four differ.
+        assert_eq!(got, "abcdEFGH");
+        assert_eq!(s.stats.conflict_bytes, 4);
+    }
+
+    #[test]
+    fn sequence_numbers_wrap() {
+        let mut s = Stream::new();
+        let mut b = Budget::default();
+        s.syn(u32::MAX - 2);
+        let got = run(
+            &mut s,
+            &mut b,
+            &[
+                (u32::MAX - 1, b"ab", false),
+                (0, b"cd", false),
+                (2, b"ef", false),
+            ],
+        );
+        assert_eq!(got, "abcdef");
+        assert_eq!(s.position(), 6);
+    }
+
+    #[test]
+    fn mid_connection_starts_at_the_first_byte_seen() {
+        let mut s = Stream::new();
+        let mut b = Budget::default();
+        let got = run(
+            &mut s,
+            &mut b,
+            &[
+                (5000, b"xyz", false),
+                (4990, b"old", false),
+                (5003, b"!", false),
+            ],
+        );
+        assert_eq!(got, "xyz!");
+    }
+
+    #[test]
+    fn gaps_are_declared_by_acks_and_at_the_end() {
+        let mut s = Stream::new();
+        let mut b = Budget::default();
+        s.syn(0);
+        let mut got = run(&mut s, &mut b, &[(1, b"abc", false), (10, b"jk", false)]);
+        // The peer acknowledged up to 8: bytes 4..8 were lost, 8..10 too (not yet acked).
+        s.acked(8, &mut b, &mut |d| match d {
+            Delivered::Data(x) => got.push_str(&String::from_utf8_lossy(x)),
+            Delivered::Gap(n) => got.push_str(&format!("<gap {n}>")),
+        });
+        assert_eq!(got, "abc<gap 4>");
+        got += &flushed(&mut s, &mut b);
+        assert_eq!(got, "abc<gap 4><gap 2>jk");
+        assert_eq!((s.stats.gaps, s.stats.gap_bytes), (2, 6));
+    }
+
+    #[test]
+    fn fin_ends_the_stream() {
+        let mut s = Stream::new();
+        let mut b = Budget::default();
+        s.syn(0);
+        run(&mut s, &mut b, &[(4, b"d", true), (1, b"abc", false)]);
+        assert!(s.finished());
+    }
+
+    #[test]
+    fn waiting_bytes_are_bounded_per_stream_and_in_total() {
+        // A million one-byte segments, each ahead of a hole that never fills.
+        let mut s = Stream::new();
+        let mut b = Budget::default();
+        s.syn(0);
+        let mut delivered = 0u64;
+        for i in 0..1_000_000u32 {
+            s.segment(2 + 2 * i, b"x", false, &mut b, &mut |d| {
+                if let Delivered::Data(x) = d {
+                    delivered += x.len() as u64;
+                }
+            });
+            assert!(s.pending_cost <= MAX_PENDING_PER_STREAM);
+        }
+        assert!(s.stats.gaps > 0);
+        // Two streams sharing a small budget: neither goes past it.
+        let mut b = Budget::new(10_000);
+        let (mut x, mut y) = (Stream::new(), Stream::new());
+        x.syn(0);
+        y.syn(0);
+        for i in 0..10_000u32 {
+            x.segment(2 + 2 * i, b"x", false, &mut b, &mut |_| {});
+            y.segment(2 + 2 * i, b"y", false, &mut b, &mut |_| {});
+            assert!(x.pending_cost + y.pending_cost <= 10_000);
+        }
+        let _ = delivered;
+    }
+
+    proptest! {
+        /// Any segmentation, order and duplication of a stream (with its SYN) delivers the same
+        /// bytes, without a gap.
+        #[test]
+        fn any_segmentation_order_and_duplication_delivers_the_stream(
+            data in prop::collection::vec(any::<u8>(), 1..400),
+            cuts in prop::collection::vec(1usize..40, 1..40),
+            order in prop::collection::vec(any::<prop::sample::Index>(), 0..60),
+            isn in any::<u32>(),
+        ) {
+            let mut segments = Vec::new();
+            let mut at = 0;
+            for cut in cuts.iter().cycle() {
+                if at >= data.len() { break; }
+                let end = (at + cut).min(data.len());
+                segments.push((at, end));
+                at = end;
+            }
+            // Shuffle by swaps, then repeat some (a duplicate, or a larger overlapping copy).
+            let mut sent: Vec<(usize, usize)> = segments.clone();
+            for (i, pick) in order.iter().enumerate() {
+                let j = pick.index(sent.len());
+                if i % 3 == 0 {
+                    let (s, e) = sent[j];
+                    sent.push((s, (e + 3).min(data.len())));
+                } else {
+                    let k = i % sent.len();
+                    sent.swap(j, k);
+                }
+            }
+            let mut s = Stream::new();
+            let mut b = Budget::default();
+            s.syn(isn);
+            let mut got = Vec::new();
+            for (start, end) in sent {
+                let seq = isn.wrapping_add(1).wrapping_add(start as u32);
+                s.segment(seq, &data[start..end], false, &mut b, &mut |d| match d {
+                    Delivered::Data(x) => got.extend_from_slice(x),
+                    Delivered::Gap(_) => panic!("no byte was lost"),
+                });
+            }
+            prop_assert_eq!(got, data);
+            prop_assert_eq!(b.left(), MAX_PENDING_TOTAL);
+        }
+    }
+}
