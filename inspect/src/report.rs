@@ -173,10 +173,11 @@ impl Report {
 
     /// A capture's connections: kind, versions, lines, XFRs, gaps.
     fn write_connections(&self, out: &mut (impl Write + ?Sized)) -> io::Result<()> {
+        let n = self.tcp_connections;
+        let plural = if n == 1 { "" } else { "s" };
         writeln!(
             out,
-            "\nconnections ({} TCP connections in the capture)",
-            self.tcp_connections
+            "\nconnections ({n} TCP connection{plural} in the capture)"
         )?;
         let width = self.tcp.iter().map(|c| c.label.len()).max().unwrap_or(4);
         writeln!(

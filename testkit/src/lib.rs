@@ -5,12 +5,14 @@
 //!   from fuzzer bytes;
 //! - [`check`]: what must hold of every line the crate reads (round trips, strict ⊂ lenient);
 //! - [`client`]: a scripted client for the example referral server, over real sockets;
-//! - [`corpus`]: the deterministic lines and streams the benchmarks measure.
+//! - [`corpus`]: the deterministic lines and streams the benchmarks measure;
+//! - [`pcap`]: crafted TCP conversations written as pcap and pcapng files.
 
 pub mod build;
 pub mod check;
 pub mod client;
 pub mod corpus;
 pub mod feed;
+pub mod pcap;
 
 pub use build::*;

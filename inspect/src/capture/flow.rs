@@ -503,6 +503,10 @@ impl Tracker {
             }
         }
         if !self.flows.contains_key(&k) {
+            // The last acknowledgements after a close, or a stray one: no connection to follow.
+            if !seg.syn && seg.payload.is_empty() {
+                return;
+            }
             if self.flows.len() >= MAX_FLOWS {
                 self.evict(frame, time);
             }

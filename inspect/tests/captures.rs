@@ -1,0 +1,306 @@
+//! Packet captures: recorded on the loopback interface from the referral server and scripted
+//! client (`tests/captures/record.sh`), and crafted for every edge case
+//! (`cargo run -p msnp-xfr-testkit --bin craft-captures`), each with its exact records.
+
+use msnp_inspect::capture;
+use msnp_inspect::follow::Judging;
+use msnp_inspect::report::Report;
+use msnp_xfr::Mode;
+
+const LENIENT: Judging = Judging {
+    mode: Mode::Lenient,
+    version: None,
+};
+
+fn path(name: &str) -> String {
+    format!("{}/tests/captures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(name: &str) -> Result<Report, String> {
+    let file = std::fs::File::open(path(name)).unwrap();
+    capture::read(
+        name,
+        std::io::BufReader::new(file),
+        name.ends_with("ng"),
+        LENIENT,
+        |_| {},
+    )
+}
+
+/// Each record as `frame dir conn version kind what [flags]`.
+fn records(report: &Report) -> Vec<String> {
+    report
+        .records
+        .iter()
+        .map(|record| {
+            let r = record.expand(report);
+            let what = match (&r.canonical, r.code, &r.error) {
+                (Some(c), _, _) => c.clone(),
+                (None, Some(code), _) => format!("code {code}"),
+                (None, None, Some(e)) => format!("{}: {}", e.kind, r.raw),
+                _ => String::new(),
+            };
+            let mut s = format!(
+                "#{} {} {} {} {} {what}",
+                r.frame.unwrap(),
+                r.dir.unwrap(),
+                r.conn.unwrap(),
+                r.version.unwrap_or("-"),
+                record.kind_name(),
+            );
+            if r.truncated {
+                s += " [truncated]";
+            }
+            if let Some(next) = r.followed_by {
+                s += &format!(" -> {next}");
+            }
+            if let Some(session) = r.gateway_session {
+                s += &format!(" (gateway {session})");
+            }
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn recorded_referral_chain_at_three_versions() {
+    let report = read("loopback.pcap").unwrap();
+    let got = records(&report);
+    assert_eq!(got.len(), 24);
+    // The MSNP8 session: the dispatch server's referral, followed by the next connection to
+    // the notification server; the switchboard referral, followed by the connection that
+    // presented the cookie.
+    assert_eq!(
+        &got[..8],
+        [
+            "#26 S 127.0.0.1:51384 -> 127.0.0.1:37453 MSNP8 ns XFR 3 NS 127.0.0.1:41811 0 127.0.0.1:37453 -> 127.0.0.1:41344 -> 127.0.0.1:41811",
+            "#65 C 127.0.0.1:41344 -> 127.0.0.1:41811 MSNP8 request XFR 8 SB",
+            "#69 S 127.0.0.1:41344 -> 127.0.0.1:41811 MSNP8 error-reply code 913",
+            "#85 C 127.0.0.1:41344 -> 127.0.0.1:41811 MSNP8 request XFR 11 SB",
+            "#89 S 127.0.0.1:41344 -> 127.0.0.1:41811 MSNP8 sb XFR 11 SB 127.0.0.1:43805 CKI 17262741.1050826919.32308 -> 127.0.0.1:47374 -> 127.0.0.1:43805",
+            "#93 C 127.0.0.1:41344 -> 127.0.0.1:41811 MSNP8 request XFR 12 NS",
+            "#97 S 127.0.0.1:41344 -> 127.0.0.1:41811 MSNP8 error-reply code 201",
+            "#101 C 127.0.0.1:41344 -> 127.0.0.1:41811 MSNP8 error invalid: XFR 13 SB 1",
+        ]
+    );
+    // MSNP21's referral carries the hop blob.
+    assert_eq!(
+        got[16],
+        "#322 S 127.0.0.1:51410 -> 127.0.0.1:37453 MSNP21 ns XFR 3 NS 127.0.0.1:41811 U D VmVyc2lvbjogMQ0KWGZyQ291bnQ6IDENCg== -> 127.0.0.1:41368 -> 127.0.0.1:41811"
+    );
+    // The server wrote every reply in two pieces: the UUX body's `XFR 99 SB` was skipped.
+    assert!(got.iter().all(|r| !r.contains("XFR 99")));
+    assert_eq!(report.tcp.len(), 12);
+    assert_eq!(report.tcp_connections, 12);
+    let ns = &report.tcp[1];
+    assert_eq!(
+        (
+            ns.label.as_str(),
+            ns.kind,
+            ns.lines,
+            ns.xfrs,
+            ns.gaps,
+            ns.versions.as_slice()
+        ),
+        (
+            "127.0.0.1:41344 -> 127.0.0.1:41811",
+            "msnp",
+            22,
+            7,
+            (0, 0),
+            &["MSNP8"][..]
+        )
+    );
+}
+
+#[test]
+fn recorded_pcapng_is_read_the_same_way() {
+    let report = read("loopback.pcapng").unwrap();
+    let got = records(&report);
+    assert_eq!(got.len(), 24);
+    assert_eq!(
+        got[0],
+        "#18 S 127.0.0.1:58940 -> 127.0.0.1:37453 MSNP2 ns XFR 3 NS 127.0.0.1:41811 -> 127.0.0.1:45608 -> 127.0.0.1:41811"
+    );
+    assert!(got[12].contains(
+        "MSNP13 sb XFR 11 SB 127.0.0.1:43805 CKI 17262745.1050826919.32308 U messenger.msn.com"
+    ));
+}
+
+#[test]
+fn recorded_gateway_session_across_two_tcp_connections() {
+    let report = read("gateway.pcap").unwrap();
+    assert_eq!(
+        records(&report),
+        [
+            // The version was fixed on the first TCP connection (VER in the open request).
+            "#18 C 127.0.0.1:33184 -> 127.0.0.1:18080 MSNP8 request XFR 6 SB (gateway 41234.2849)",
+            "#20 S 127.0.0.1:33184 -> 127.0.0.1:18080 MSNP8 sb XFR 6 SB 127.0.0.1:1864 CKI 1743299.2458.33 (gateway 41234.2849)",
+            "#24 C 127.0.0.1:33184 -> 127.0.0.1:18080 MSNP8 request XFR 7 SB (gateway 41234.2849)",
+            "#25 S 127.0.0.1:33184 -> 127.0.0.1:18080 MSNP8 error-reply code 800 (gateway 41234.2849)",
+        ]
+    );
+    let kinds: Vec<&str> = report.tcp.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, ["gateway", "gateway"]);
+}
+
+#[test]
+fn sections_interfaces_and_link_layers() {
+    let report = read("crafted/links.pcapng").unwrap();
+    let got = records(&report);
+    let conns: Vec<&str> = got
+        .iter()
+        .step_by(2)
+        .map(|r| r.split(' ').nth(2).unwrap())
+        .collect();
+    assert_eq!(
+        conns,
+        [
+            "192.0.2.1:40001",     // Ethernet, 802.1Q
+            "192.0.2.2:40002",     // Ethernet, 802.1ad + 802.1Q
+            "192.0.2.3:40003",     // Linux SLL
+            "192.0.2.4:40004",     // Linux SLL2
+            "192.0.2.5:40005",     // raw IPv4
+            "[2001:db8::5]:40006", // BSD loopback, IPv6
+            "192.0.2.7:40007",     // simple packet blocks
+        ]
+    );
+    assert_eq!(
+        got[11],
+        "#52 S [2001:db8::5]:40006 -> [2001:db8::100]:1863 MSNP15 sb XFR 16 SB 10.0.0.16:1863 CKI 16.16 U messenger.msn.com 1"
+    );
+    // Each interface's resolution: microseconds, nanoseconds, milliseconds; none for SPBs.
+    let time = |i: usize| report.records[i].expand(&report).time.map(str::to_string);
+    assert_eq!(time(0).as_deref(), Some("2023-11-14T22:13:20.005007Z"));
+    assert_eq!(time(7).as_deref(), Some("2023-11-14T22:13:23.006007Z"));
+    // Milliseconds: 6.007 ms is written as 6 ms.
+    assert_eq!(time(11).as_deref(), Some("2023-11-14T22:13:25.006000Z"));
+    assert_eq!(time(13), None);
+}
+
+#[test]
+fn big_endian_nanosecond_pcap() {
+    let report = read("crafted/be-nano.pcap").unwrap();
+    let r = report.records[1].expand(&report);
+    assert_eq!(
+        r.canonical.as_deref(),
+        Some("XFR 21 SB 10.0.0.21:1863 CKI 21.21 U messenger.msn.com 1")
+    );
+    assert_eq!(r.time, Some("2023-11-14T22:30:00.006000Z"));
+    assert_eq!(r.deviations, ["sb-in-msnp21"]);
+}
+
+#[test]
+fn ipv4_fragments_are_put_back_together() {
+    let report = read("crafted/fragments.pcap").unwrap();
+    assert_eq!(
+        records(&report)[1],
+        "#10 S 203.0.113.1:41000 -> 203.0.113.2:1863 MSNP8 sb XFR 31 SB 10.0.0.31:1863 CKI 31.31"
+    );
+}
+
+#[test]
+fn out_of_order_retransmitted_overlapping_and_wrapping() {
+    let report = read("crafted/reorder.pcap").unwrap();
+    assert_eq!(
+        records(&report),
+        [
+            "#6 C 203.0.113.10:42000 -> 203.0.113.20:1863 MSNP15 request XFR 3 SB",
+            "#15 S 203.0.113.10:42000 -> 203.0.113.20:1863 MSNP15 sb XFR 3 SB 10.0.0.3:1863 CKI 3.3 U messenger.msn.com 1",
+            "#16 S 203.0.113.10:42000 -> 203.0.113.20:1863 MSNP15 reset XFR 0 NS 0",
+        ]
+    );
+    // The conflicting copy differed from the waiting one in six bytes; the first copy won.
+    assert_eq!(report.tcp[0].conflicts, 6);
+    assert_eq!(report.tcp[0].gaps, (0, 0));
+}
+
+#[test]
+fn mid_connection_and_mid_line_on_an_unusual_port() {
+    let report = read("crafted/midstream.pcap").unwrap();
+    // No SYN: the client is told by its lines; the fragment before the first line end is
+    // never reported; no VER was seen.
+    assert_eq!(
+        records(&report),
+        [
+            "#2 C 203.0.113.30:43000 -> 203.0.113.40:5555 - request XFR 5 SB",
+            "#3 S 203.0.113.30:43000 -> 203.0.113.40:5555 - sb XFR 5 SB 10.0.0.5:1863 CKI 5.5",
+        ]
+    );
+}
+
+#[test]
+fn a_lost_segment_is_a_gap_and_reading_resumes_at_the_next_line() {
+    let report = read("crafted/gap.pcap").unwrap();
+    assert_eq!(
+        records(&report),
+        [
+            "#8 S 203.0.113.50:44000 -> 203.0.113.60:1863 MSNP8 error truncated: XFR 7 SB 10.0.0. [truncated]",
+            "#8 S 203.0.113.50:44000 -> 203.0.113.60:1863 MSNP8 sb XFR 9 SB 10.0.0.9:1863 CKI 9.9",
+        ]
+    );
+    assert_eq!(report.tcp[0].gaps, (1, 36));
+    // A truncated line never reads as decoded.
+    assert!(!report.records[0].ok());
+}
+
+#[test]
+fn lines_cut_by_fin_and_rst_and_a_four_tuple_used_again() {
+    let report = read("crafted/fin-rst.pcap").unwrap();
+    assert_eq!(
+        records(&report),
+        [
+            "#7 S 203.0.113.70:45000 -> 203.0.113.80:1863 MSNP8 error truncated: XFR 3 SB 10.0.0.3:1863 CKI 3 [truncated]",
+            "#14 C 203.0.113.70:45000 -> 203.0.113.80:1863 MSNP8 request XFR 4 SB",
+            "#15 S 203.0.113.70:45000 -> 203.0.113.80:1863 MSNP8 sb XFR 4 SB 10.0.0.4:1863 CKI 4.4",
+            "#17 C 203.0.113.70:45000 -> 203.0.113.80:1863 MSNP8 error truncated: XFR 5 S [truncated]",
+        ]
+    );
+    assert_eq!(report.tcp.len(), 2);
+    let e = report.records[0].expand(&report);
+    assert_eq!(
+        e.error.unwrap().message,
+        "the line was cut off by FIN before its line end"
+    );
+    let e = report.records[3].expand(&report);
+    assert_eq!(
+        e.error.unwrap().message,
+        "the line was cut off by RST before its line end"
+    );
+}
+
+#[test]
+fn payload_bodies_are_never_read_as_commands() {
+    let report = read("crafted/bodies.pcap").unwrap();
+    assert_eq!(
+        records(&report),
+        [
+            "#10 C 203.0.113.90:46000 -> 203.0.113.91:1863 MSNP13 request XFR 3 SB",
+            // 241 with a payload answers the request; its body names XFR too.
+            "#11 S 203.0.113.90:46000 -> 203.0.113.91:1863 MSNP13 error-reply code 241",
+            "#12 C 203.0.113.90:46000 -> 203.0.113.91:1863 MSNP13 request XFR 4 SB",
+            "#13 S 203.0.113.90:46000 -> 203.0.113.91:1863 MSNP13 sb XFR 4 SB 10.0.0.4:1863 CKI 4.4 U messenger.msn.com",
+        ]
+    );
+}
+
+#[test]
+fn damaged_and_cut_off_files() {
+    let report = read("crafted/truncated.pcap").unwrap();
+    assert_eq!(records(&report).len(), 2);
+    assert_eq!(
+        report.warning.as_deref(),
+        Some("the capture ends inside the block at byte 667: its packet is cut off")
+    );
+    assert_eq!(
+        read("crafted/damaged.pcapng").unwrap_err(),
+        "crafted/damaged.pcapng: damaged capture header at byte 0: neither pcap nor pcapng"
+    );
+}
+
+#[test]
+fn no_msnp_traffic() {
+    let report = read("crafted/no-msnp.pcap").unwrap();
+    assert!(report.records.is_empty() && report.tcp.is_empty());
+    assert_eq!(report.tcp_connections, 2);
+}
