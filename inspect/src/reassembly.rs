@@ -180,6 +180,28 @@ impl Stream {
         self.release(budget);
     }
 
+    /// Takes a segment that is exactly the next bytes, with nothing waiting, without handing it
+    /// on: the caller hands `len` bytes of its own payload on instead, with no copy. Returns
+    /// `false` (and changes nothing) for any other segment, which then goes to
+    /// [`segment`](Stream::segment).
+    pub fn take_in_order(&mut self, seq: u32, len: usize, fin: bool) -> bool {
+        if !self.pending.is_empty() {
+            return false;
+        }
+        if self.base.is_none() {
+            self.base = Some(seq);
+        }
+        if self.offset(seq) != Some(self.next as i64) {
+            return false;
+        }
+        if fin && self.fin.is_none() {
+            self.fin = Some(self.next + len as u64);
+        }
+        self.next += len as u64;
+        self.stats.bytes += len as u64;
+        true
+    }
+
     fn deliver(&mut self, data: &[u8], out: &mut impl FnMut(Delivered<'_>)) {
         self.next += data.len() as u64;
         self.stats.bytes += data.len() as u64;

@@ -304,3 +304,105 @@ fn no_msnp_traffic() {
     assert!(report.records.is_empty() && report.tcp.is_empty());
     assert_eq!(report.tcp_connections, 2);
 }
+
+mod segmentation {
+    use std::borrow::Cow;
+
+    use msnp_inspect::capture::flow::Tracker;
+    use msnp_inspect::capture::packet::Segment;
+    use msnp_inspect::report::{Input, Report};
+    use msnp_xfr_testkit::pcap::{Conversation, Seg};
+    use proptest::prelude::*;
+
+    use super::LENIENT;
+
+    /// One client's session: (from the client?, bytes of that turn).
+    const TURNS: &[(bool, &[u8])] = &[
+        (true, b"VER 1 MSNP15 MSNP14 CVR0\r\nCVR 2 0x0409 winnt 6.1 i386 MSNMSGR 8.5 msmsgs a@b.c\r\n"),
+        (false, b"VER 1 MSNP15 CVR0\r\nCVR 2 8.5 8.5 8.5 http://x http://y\r\n"),
+        (true, b"XFR 3 SB\r\n"),
+        (false, b"MSG Hotmail Hotmail 36\r\nXFR 3 SB 10.6.6.6:1863 CKI decoy\r\n\r\n913 3\r\n"),
+        (true, b"UUX 4 21\r\n<PSM>XFR 5 SB</PSM>\r\nXFR 6 SB\r\n"),
+        (false, b"UUX 4 0\r\n241 6 8\r\n<ml/>XFRXFR 6 SB 10.0.0.6:1863 CKI 6.6 U messenger.msn.com 1\r\n"),
+        (true, b"XFR 7 SB\r\n"),
+        (false, b"XFR 7 SB 10.0.0.7:1863  CKI 7.7\r\nXFR 0 NS 10.0.0.9:1863 U D\r\n"),
+    ];
+
+    fn feed(segments: &[Seg]) -> Vec<String> {
+        let mut tracker = Tracker::new(Report::new("p", Input::Capture { ng: false }), LENIENT);
+        for (i, s) in segments.iter().enumerate() {
+            let seg = Segment {
+                src: s.src,
+                dst: s.dst,
+                seq: s.seq,
+                ack: s.flags.ack,
+                syn: s.flags.syn,
+                fin: s.flags.fin,
+                rst: s.flags.rst,
+                payload: Cow::Borrowed(&s.payload),
+            };
+            tracker.segment(&seg, i as u64 + 1, None);
+        }
+        let report = tracker.finish_all(segments.len() as u64, None);
+        report
+            .records
+            .iter()
+            .map(|r| {
+                let e = r.expand(&report);
+                format!(
+                    "{:?} {:?} {:?} {:?} {:?} {:?} {} {}",
+                    e.dir, e.version, e.kind, e.canonical, e.code, e.deviations, e.raw, e.truncated
+                )
+            })
+            .collect()
+    }
+
+    fn conversation(
+        cuts: &[usize],
+        moves: &[(prop::sample::Index, prop::sample::Index, bool)],
+    ) -> Vec<Seg> {
+        let mut c = Conversation::new(
+            "192.0.2.1:40000".parse().unwrap(),
+            "192.0.2.2:1863".parse().unwrap(),
+            [4_000_000_000, 17],
+        );
+        c.handshake();
+        let mut out = std::mem::take(&mut c.segments);
+        let mut cut = cuts.iter().cycle();
+        let mut moves = moves.iter();
+        for &(from_client, bytes) in TURNS {
+            let mut at = 0;
+            while at < bytes.len() {
+                let n = (*cut.next().unwrap()).min(bytes.len() - at);
+                c.send(from_client, &bytes[at..at + n]);
+                at += n;
+            }
+            // Reorder and duplicate within the turn: one direction's stream, any order.
+            let mut turn = std::mem::take(&mut c.segments);
+            if let Some((a, b, dup)) = moves.next() {
+                let (i, j) = (a.index(turn.len()), b.index(turn.len()));
+                turn.swap(i, j);
+                if *dup {
+                    let copy = turn[i].clone();
+                    turn.insert(j, copy);
+                }
+            }
+            out.extend(turn);
+        }
+        c.fin(true).fin(false);
+        out.extend(c.segments);
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn any_segmentation_order_and_duplication_gives_the_same_records(
+            cuts in prop::collection::vec(1usize..30, 1..20),
+            moves in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), any::<bool>()), 0..8),
+        ) {
+            let whole = feed(&conversation(&[usize::MAX], &[]));
+            prop_assert_eq!(whole.len(), 8, "{:#?}", whole);
+            prop_assert_eq!(feed(&conversation(&cuts, &moves)), whole);
+        }
+    }
+}

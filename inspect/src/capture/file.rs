@@ -211,7 +211,10 @@ pub fn packets(
                     }
                     PcapBlockOwned::NG(_) => {}
                 }
-                reader.consume(len);
+                // No shift of the buffer here: `refill` moves the (short) rest to its start,
+                // where `consume` would move up to half the buffer each time it passes the
+                // middle.
+                reader.consume_noshift(len);
                 bytes(reader.consumed() as u64);
             }
             Err(PcapError::Eof) => return Ok(None),

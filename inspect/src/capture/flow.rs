@@ -5,8 +5,10 @@
 //! SessionID across TCP connections. Referrals are matched to the connection that followed
 //! them.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use msnp_xfr::{
     Auth, Connection, ConnectionEvent, Direction, NsForm, Observation, Session, Step, Xfr,
@@ -31,11 +33,27 @@ pub const MAX_EARLY: usize = 8 * 1024;
 /// Referrals waiting for the connection that follows them.
 const MAX_WAITING_REFERRALS: usize = 4096;
 
-/// The two endpoints of a connection, in a fixed order.
-type Key = (SocketAddr, SocketAddr);
+/// The two endpoints of a connection, in a fixed order: an IPv4 pair packed into one integer
+/// (a small table entry, hashed and compared in a few instructions, for every packet), an IPv6
+/// pair as is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    V4(u128),
+    V6(SocketAddr, SocketAddr),
+}
 
 fn key(a: SocketAddr, b: SocketAddr) -> Key {
-    if a <= b { (a, b) } else { (b, a) }
+    match (a, b) {
+        (SocketAddr::V4(a), SocketAddr::V4(b)) => {
+            let pack =
+                |x: std::net::SocketAddrV4| u64::from(x.ip().to_bits()) << 16 | u64::from(x.port());
+            let (a, b) = (pack(a), pack(b));
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            Key::V4(u128::from(lo) << 64 | u128::from(hi))
+        }
+        _ if a <= b => Key::V6(a, b),
+        _ => Key::V6(b, a),
+    }
 }
 
 /// `client -> server`, IPv6 addresses in brackets.
@@ -44,11 +62,18 @@ fn label(client: SocketAddr, server: SocketAddr) -> String {
 }
 
 /// What a connection turned out to be.
+// Nearly every followed connection is MSNP; keeping its state inline spares
+// an allocation and a pointer chase per segment, and the slab is bounded by
+// MAX_FLOWS, so the unused room in the other variants is at most a few MiB.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "MSNP flows are the common case; see the comment above"
+)]
 enum Kind {
     /// Not known yet: its first bytes are held.
     Undecided,
     /// MSNP.
-    Msnp(Box<Connection>),
+    Msnp(Connection),
     /// The MSN HTTP gateway.
     Gateway(Box<Http>),
 }
@@ -441,11 +466,80 @@ impl Shared {
     }
 }
 
+/// The connections being followed: found by their endpoints once per packet, then addressed
+/// by their slot.
+#[derive(Default)]
+struct Flows {
+    v4: FxHashMap<u128, usize>,
+    v6: FxHashMap<(SocketAddr, SocketAddr), usize>,
+    slab: Vec<Option<Flow>>,
+    free: Vec<usize>,
+}
+
+impl Flows {
+    fn id(&self, k: &Key) -> Option<usize> {
+        match k {
+            Key::V4(k) => self.v4.get(k).copied(),
+            Key::V6(a, b) => self.v6.get(&(*a, *b)).copied(),
+        }
+    }
+
+    fn get(&self, id: usize) -> Option<&Flow> {
+        self.slab.get(id)?.as_ref()
+    }
+
+    fn get_mut(&mut self, id: usize) -> Option<&mut Flow> {
+        self.slab.get_mut(id)?.as_mut()
+    }
+
+    fn insert(&mut self, k: Key, flow: Flow) -> usize {
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.slab[id] = Some(flow);
+                id
+            }
+            None => {
+                self.slab.push(Some(flow));
+                self.slab.len() - 1
+            }
+        };
+        match k {
+            Key::V4(k) => self.v4.insert(k, id),
+            Key::V6(a, b) => self.v6.insert((a, b), id),
+        };
+        id
+    }
+
+    fn remove(&mut self, id: usize) -> Option<Flow> {
+        let flow = self.slab.get_mut(id)?.take()?;
+        let k = key(flow.ends[0], flow.ends[1]);
+        if self.id(&k) == Some(id) {
+            match k {
+                Key::V4(k) => self.v4.remove(&k),
+                Key::V6(a, b) => self.v6.remove(&(a, b)),
+            };
+        }
+        self.free.push(id);
+        Some(flow)
+    }
+
+    fn len(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+
+    /// The slots in use.
+    fn live(&self) -> Vec<usize> {
+        (0..self.slab.len())
+            .filter(|&i| self.slab[i].is_some())
+            .collect()
+    }
+}
+
 /// Follows every TCP connection of one capture.
 pub struct Tracker {
     packets: Packets,
-    flows: HashMap<Key, Flow>,
-    ignored: HashSet<Key>,
+    flows: Flows,
+    ignored: FxHashSet<Key>,
     shared: Shared,
     count: u64,
 }
@@ -455,8 +549,8 @@ impl Tracker {
     pub fn new(report: Report, judging: Judging) -> Self {
         Tracker {
             packets: Packets::default(),
-            flows: HashMap::new(),
-            ignored: HashSet::new(),
+            flows: Flows::default(),
+            ignored: FxHashSet::default(),
             shared: Shared {
                 judging,
                 report,
@@ -483,39 +577,41 @@ impl Tracker {
         self.count += 1;
         let k = key(seg.src, seg.dst);
         let new_connection = seg.syn && seg.ack.is_none();
-        if self.ignored.contains(&k) {
+        if !self.ignored.is_empty() && self.ignored.contains(&k) {
             if !new_connection {
                 return;
             }
             self.ignored.remove(&k);
         }
+        let mut id = self.flows.id(&k);
         // A SYN on a connection already carrying data is the same four-tuple used again.
-        if new_connection {
-            if let Some(flow) = self.flows.get(&k) {
-                if flow
-                    .sides
-                    .iter()
-                    .any(|s| s.stream.position() > 0 || s.ended)
-                {
-                    let old = self.flows.remove(&k).expect("just found");
-                    self.finish(old, frame, time, "the connection's reuse");
+        if let (true, Some(old)) = (new_connection, id) {
+            let reused = self
+                .flows
+                .get(old)
+                .is_some_and(|f| f.sides.iter().any(|s| s.stream.position() > 0 || s.ended));
+            if reused {
+                self.finish(old, frame, time, "the connection's reuse");
+                id = None;
+            }
+        }
+        let id = match id {
+            Some(id) => id,
+            None => {
+                // The last acknowledgements after a close, or a stray one: nothing to follow.
+                if !seg.syn && seg.payload.is_empty() {
+                    return;
                 }
+                if self.flows.len() >= MAX_FLOWS {
+                    self.evict(frame, time);
+                }
+                self.shared.report.tcp_connections += 1;
+                let mut flow = Flow::new(seg.src, seg.dst);
+                flow.summary.first = (time.map(|t| t.rfc3339()), frame);
+                self.flows.insert(k, flow)
             }
-        }
-        if !self.flows.contains_key(&k) {
-            // The last acknowledgements after a close, or a stray one: no connection to follow.
-            if !seg.syn && seg.payload.is_empty() {
-                return;
-            }
-            if self.flows.len() >= MAX_FLOWS {
-                self.evict(frame, time);
-            }
-            self.shared.report.tcp_connections += 1;
-            let mut flow = Flow::new(seg.src, seg.dst);
-            flow.summary.first = (time.map(|t| t.rfc3339()), frame);
-            self.flows.insert(k, flow);
-        }
-        let flow = self.flows.get_mut(&k).expect("present");
+        };
+        let flow = self.flows.get_mut(id).expect("present");
         flow.active = self.count;
         let side = flow.side_of(seg.src);
         let shared = &mut self.shared;
@@ -529,6 +625,7 @@ impl Tracker {
         let rst = seg.rst;
         let Flow { sides, .. } = flow;
         let mut deliveries: Vec<(usize, Delivery)> = Vec::new();
+        let mut in_order = false;
         if !seg.syn || !seg.payload.is_empty() {
             let s = &mut sides[side];
             if !s.stream.started() {
@@ -539,10 +636,14 @@ impl Tracker {
             } else {
                 seg.seq
             };
-            s.stream
-                .segment(seq, &seg.payload, seg.fin, &mut shared.budget, &mut |d| {
-                    deliveries.push((side, Delivery::from(d)));
-                });
+            // Nearly every segment is simply the next bytes: hand them on without a copy.
+            in_order = s.stream.take_in_order(seq, seg.payload.len(), seg.fin);
+            if !in_order {
+                s.stream
+                    .segment(seq, &seg.payload, seg.fin, &mut shared.budget, &mut |d| {
+                        deliveries.push((side, Delivery::from(d)));
+                    });
+            }
         }
         if let Some(ack) = seg.ack {
             let other = &mut sides[1 - side];
@@ -557,10 +658,15 @@ impl Tracker {
                 });
             }
         }
-        for (side, d) in deliveries {
-            self.deliver(&k, side, d, frame, time);
+        // An acknowledgement's gaps are for the other side; this segment's bytes come in order
+        // after what its own stream delivered.
+        if in_order && !seg.payload.is_empty() {
+            self.data(id, side, &seg.payload, frame, time);
         }
-        let Some(flow) = self.flows.get_mut(&k) else {
+        for (side, d) in deliveries {
+            self.deliver(id, side, d, frame, time);
+        }
+        let Some(flow) = self.flows.get_mut(id) else {
             return;
         };
         let mut ends = Vec::new();
@@ -571,13 +677,14 @@ impl Tracker {
             }
         }
         for i in ends {
-            self.end_side(&k, i, if rst { "RST" } else { "FIN" }, frame, time);
+            self.end_side(id, i, if rst { "RST" } else { "FIN" }, frame, time);
         }
-        if let Some(flow) = self.flows.get(&k) {
-            if flow.sides.iter().all(|s| s.ended) {
-                let flow = self.flows.remove(&k).expect("present");
-                self.finish(flow, frame, time, "the end of the connection");
-            }
+        if self
+            .flows
+            .get(id)
+            .is_some_and(|f| f.sides.iter().all(|s| s.ended))
+        {
+            self.finish(id, frame, time, "the end of the connection");
         }
     }
 
@@ -585,27 +692,33 @@ impl Tracker {
     fn evict(&mut self, frame: u64, time: Option<Timestamp>) {
         let idlest = self
             .flows
-            .iter()
-            .min_by_key(|(_, f)| f.active)
-            .map(|(k, _)| *k);
-        if let Some(k) = idlest {
-            let flow = self.flows.remove(&k).expect("present");
-            self.finish(flow, frame, time, "the end of the capture");
+            .live()
+            .into_iter()
+            .min_by_key(|&id| self.flows.get(id).map_or(0, |f| f.active));
+        if let Some(id) = idlest {
+            self.finish(id, frame, time, "the end of the capture");
         }
     }
 
     /// Bytes (or a gap) of one side, in order.
-    fn deliver(&mut self, k: &Key, side: usize, d: Delivery, frame: u64, time: Option<Timestamp>) {
+    fn deliver(
+        &mut self,
+        id: usize,
+        side: usize,
+        d: Delivery,
+        frame: u64,
+        time: Option<Timestamp>,
+    ) {
         match d {
-            Delivery::Data(bytes) => self.data(k, side, &bytes, frame, time),
-            Delivery::Gap(missing) => self.gap(k, side, missing, frame, time),
+            Delivery::Data(bytes) => self.data(id, side, &bytes, frame, time),
+            Delivery::Gap(missing) => self.gap(id, side, missing, frame, time),
         }
     }
 
     /// Bytes were never captured: a partial line before them is cut off, and reading resumes
     /// at the next line.
-    fn gap(&mut self, k: &Key, side: usize, missing: u64, frame: u64, time: Option<Timestamp>) {
-        let Some(flow) = self.flows.get_mut(k) else {
+    fn gap(&mut self, id: usize, side: usize, missing: u64, frame: u64, time: Option<Timestamp>) {
+        let Some(flow) = self.flows.get_mut(id) else {
             return;
         };
         flow.summary.gaps.0 += 1;
@@ -633,8 +746,15 @@ impl Tracker {
     }
 
     /// Bytes of one side, in order.
-    fn data(&mut self, k: &Key, side: usize, mut data: &[u8], frame: u64, time: Option<Timestamp>) {
-        let Some(flow) = self.flows.get_mut(k) else {
+    fn data(
+        &mut self,
+        id: usize,
+        side: usize,
+        mut data: &[u8],
+        frame: u64,
+        time: Option<Timestamp>,
+    ) {
+        let Some(flow) = self.flows.get_mut(id) else {
             return;
         };
         let s = &mut flow.sides[side];
@@ -660,15 +780,15 @@ impl Tracker {
                 let held = &data[..data.len().min(room)];
                 flow.early_bytes += held.len();
                 flow.early.push((side, held.to_vec(), frame, time));
-                self.decide(k, false);
+                self.decide(id, false);
             }
-            _ => self.follow(k, side, data, frame, time),
+            _ => self.follow(id, side, data, frame, time),
         }
     }
 
     /// Tells the connection apart once its first lines are in (or `at_end`: with what there is).
-    fn decide(&mut self, k: &Key, at_end: bool) {
-        let Some(flow) = self.flows.get_mut(k) else {
+    fn decide(&mut self, id: usize, at_end: bool) {
+        let Some(flow) = self.flows.get_mut(id) else {
             return;
         };
         let side_bytes = |flow: &Flow, side: usize| -> Vec<u8> {
@@ -704,19 +824,19 @@ impl Tracker {
         let line = lines[client].or(if full { lines[1 - client] } else { None });
         let Some(line) = line else {
             if full {
-                self.forget(k);
+                self.forget(id);
             }
             return;
         };
         let kind = if gateway::is_gateway_request(line) {
             Kind::Gateway(Box::new(Http::new()))
         } else if logs::is_command(line) {
-            Kind::Msnp(Box::new(self.shared.connection()))
+            Kind::Msnp(self.shared.connection())
         } else {
-            self.forget(k);
+            self.forget(id);
             return;
         };
-        let flow = self.flows.get_mut(k).expect("present");
+        let flow = self.flows.get_mut(id).expect("present");
         let client_addr = flow.ends[client];
         let server_addr = flow.ends[1 - client];
         let name = self.shared.label(label(client_addr, server_addr));
@@ -732,22 +852,24 @@ impl Tracker {
         let early = std::mem::take(&mut flow.early);
         self.shared.connected(client_addr, server_addr, name);
         for (side, bytes, frame, time) in early {
-            self.follow(k, side, &bytes, frame, time);
+            self.follow(id, side, &bytes, frame, time);
         }
     }
 
     /// Drops a connection that is not MSNP, remembering its endpoints to skip its packets.
-    fn forget(&mut self, k: &Key) {
-        self.flows.remove(k);
+    fn forget(&mut self, id: usize) {
+        let Some(flow) = self.flows.remove(id) else {
+            return;
+        };
         if self.ignored.len() >= MAX_IGNORED {
             self.ignored.clear();
         }
-        self.ignored.insert(*k);
+        self.ignored.insert(key(flow.ends[0], flow.ends[1]));
     }
 
     /// Bytes of a followed connection.
-    fn follow(&mut self, k: &Key, side: usize, data: &[u8], frame: u64, time: Option<Timestamp>) {
-        let Some(flow) = self.flows.get_mut(k) else {
+    fn follow(&mut self, id: usize, side: usize, data: &[u8], frame: u64, time: Option<Timestamp>) {
+        let Some(flow) = self.flows.get_mut(id) else {
             return;
         };
         let dir = flow.direction(side);
@@ -791,19 +913,20 @@ impl Tracker {
     /// A side ended: a partial XFR line left in it was cut off.
     fn end_side(
         &mut self,
-        k: &Key,
+        id: usize,
         side: usize,
         by: &'static str,
         frame: u64,
         time: Option<Timestamp>,
     ) {
-        let Some(flow) = self.flows.get_mut(k) else {
-            return;
-        };
-        if matches!(flow.kind, Kind::Undecided) {
-            self.decide(k, true);
+        if self
+            .flows
+            .get(id)
+            .is_some_and(|f| matches!(f.kind, Kind::Undecided))
+        {
+            self.decide(id, true);
         }
-        let Some(flow) = self.flows.get_mut(k) else {
+        let Some(flow) = self.flows.get_mut(id) else {
             return;
         };
         let dir = flow.direction(side);
@@ -818,28 +941,32 @@ impl Tracker {
     }
 
     /// A connection is over: what waits is delivered, partial lines are cut off, its summary
-    /// is kept.
-    fn finish(&mut self, mut flow: Flow, frame: u64, time: Option<Timestamp>, by: &'static str) {
-        let k = key(flow.ends[0], flow.ends[1]);
+    /// is kept, and it is forgotten.
+    fn finish(&mut self, id: usize, frame: u64, time: Option<Timestamp>, by: &'static str) {
         let mut deliveries = Vec::new();
-        for (i, s) in flow.sides.iter_mut().enumerate() {
-            s.stream.flush(&mut self.shared.budget, &mut |d| {
-                deliveries.push((i, Delivery::from(d)))
-            });
-        }
-        self.flows.insert(k, flow);
-        for (side, d) in deliveries {
-            self.deliver(&k, side, d, frame, time);
-        }
-        if matches!(self.flows.get(&k).map(|f| &f.kind), Some(Kind::Undecided)) {
-            self.decide(&k, true);
-        }
-        for side in 0..2 {
-            if self.flows.get(&k).is_some_and(|f| !f.sides[side].ended) {
-                self.end_side(&k, side, by, frame, time);
+        if let Some(flow) = self.flows.get_mut(id) {
+            for (i, s) in flow.sides.iter_mut().enumerate() {
+                s.stream.flush(&mut self.shared.budget, &mut |d| {
+                    deliveries.push((i, Delivery::from(d)))
+                });
             }
         }
-        if let Some(mut flow) = self.flows.remove(&k) {
+        for (side, d) in deliveries {
+            self.deliver(id, side, d, frame, time);
+        }
+        if self
+            .flows
+            .get(id)
+            .is_some_and(|f| matches!(f.kind, Kind::Undecided))
+        {
+            self.decide(id, true);
+        }
+        for side in 0..2 {
+            if self.flows.get(id).is_some_and(|f| !f.sides[side].ended) {
+                self.end_side(id, side, by, frame, time);
+            }
+        }
+        if let Some(mut flow) = self.flows.remove(id) {
             if flow.label.is_some() {
                 for s in &flow.sides {
                     flow.summary.conflicts += s.stream.stats.conflict_bytes;
@@ -851,10 +978,10 @@ impl Tracker {
 
     /// The end of the capture: every connection still open is finished.
     pub fn finish_all(mut self, last_frame: u64, last_time: Option<Timestamp>) -> Report {
-        let mut open: Vec<(Key, Flow)> = self.flows.drain().collect();
-        open.sort_by_key(|(_, f)| f.summary.first.1);
-        for (_, flow) in open {
-            self.finish(flow, last_frame, last_time, "the end of the capture");
+        let mut open = self.flows.live();
+        open.sort_by_key(|&id| self.flows.get(id).map_or(0, |f| f.summary.first.1));
+        for id in open {
+            self.finish(id, last_frame, last_time, "the end of the capture");
         }
         let mut report = self.shared.report;
         report.tcp.sort_by_key(|s| s.first.1);

@@ -39,3 +39,95 @@ pub fn read(
     report.warning = problem.map(|p| p.to_string());
     Ok(report)
 }
+
+/// One TCP connection's two directions as reassembled, for comparing with other tools
+/// (Wireshark's "Follow TCP Stream").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowedTcp {
+    /// The endpoints: the first packet's sender, then its receiver.
+    pub ends: [std::net::SocketAddr; 2],
+    /// The bytes each end sent, in order; where bytes were never captured, the text
+    /// `[N bytes missing in capture file]` and a NUL, as Wireshark's Follow TCP Stream marks them.
+    pub data: [Vec<u8>; 2],
+}
+
+/// Every TCP connection of a capture reassembled (as [`flow`] reassembles it), in the order
+/// their first packets came; a SYN after the connection ended starts a new one.
+pub fn follow_tcp(reader: impl Read + Send) -> Result<Vec<FollowedTcp>, String> {
+    use std::collections::HashMap;
+
+    use crate::reassembly::{Budget, Delivered, Stream};
+
+    struct Open {
+        index: usize,
+        streams: [Stream; 2],
+    }
+    let mut packets = packet::Packets::default();
+    let mut budget = Budget::default();
+    let mut open: HashMap<(std::net::SocketAddr, std::net::SocketAddr), Open> = HashMap::new();
+    let mut out: Vec<FollowedTcp> = Vec::new();
+    let put = |data: &mut Vec<u8>, d: Delivered<'_>| match d {
+        Delivered::Data(b) => data.extend_from_slice(b),
+        Delivered::Gap(n) => {
+            data.extend_from_slice(format!("[{n} bytes missing in capture file]\0").as_bytes())
+        }
+    };
+    file::packets(
+        reader,
+        |p| {
+            let Some(seg) = packets.tcp(p.link, p.data) else {
+                return;
+            };
+            let key = if seg.src <= seg.dst {
+                (seg.src, seg.dst)
+            } else {
+                (seg.dst, seg.src)
+            };
+            let restart = seg.syn
+                && seg.ack.is_none()
+                && open
+                    .get(&key)
+                    .is_some_and(|o| o.streams.iter().any(|s| s.position() > 0 || s.finished()));
+            if restart || !open.contains_key(&key) {
+                out.push(FollowedTcp {
+                    ends: [seg.src, seg.dst],
+                    data: [Vec::new(), Vec::new()],
+                });
+                open.insert(
+                    key,
+                    Open {
+                        index: out.len() - 1,
+                        streams: [Stream::new(), Stream::new()],
+                    },
+                );
+            }
+            let o = open.get_mut(&key).expect("inserted above");
+            let f = &mut out[o.index];
+            let side = usize::from(seg.src != f.ends[0]);
+            if seg.syn {
+                o.streams[side].syn(seg.seq);
+            }
+            let seq = if seg.syn {
+                seg.seq.wrapping_add(1)
+            } else {
+                seg.seq
+            };
+            let data = &mut f.data;
+            o.streams[side].segment(seq, &seg.payload, seg.fin, &mut budget, &mut |d| {
+                put(&mut data[side], d)
+            });
+            if let Some(ack) = seg.ack {
+                o.streams[1 - side].acked(ack, &mut budget, &mut |d| put(&mut data[1 - side], d));
+            }
+        },
+        |_| {},
+    )?;
+    for o in open.values_mut() {
+        let f = &mut out[o.index];
+        for (side, s) in o.streams.iter_mut().enumerate() {
+            let data = &mut f.data[side];
+            s.flush(&mut budget, &mut |d| put(data, d));
+        }
+    }
+    Ok(out)
+}

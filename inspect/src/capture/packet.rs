@@ -11,7 +11,10 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 use etherparse::defrag::IpDefragBuf;
-use etherparse::{EtherType, IpNumber, LaxNetSlice, LaxSlicedPacket, TcpSlice, TransportSlice};
+use etherparse::{
+    EtherType, Ethernet2HeaderSlice, IpNumber, Ipv4HeaderSlice, LaxNetSlice, LaxSlicedPacket,
+    SingleVlanHeaderSlice, TcpSlice, TransportSlice,
+};
 use pcap_parser::Linktype;
 
 /// A TCP segment.
@@ -106,6 +109,14 @@ pub struct Packets {
 impl Packets {
     /// The TCP segment in `data` (a frame of link type `link`), if it carries one.
     pub fn tcp<'a>(&mut self, link: Linktype, data: &'a [u8]) -> Option<Segment<'a>> {
+        // Most packets are Ethernet (maybe tagged), IPv4 without fragments, TCP: read with
+        // etherparse's header slices, which build nothing large; anything else goes through
+        // its lax packet slicing below.
+        if link.0 == 1 {
+            if let Some(segment) = plain_ipv4_tcp(data) {
+                return Some(segment);
+            }
+        }
         let packet = slice(link, data)?;
         let (src, dst, payload) = match packet.net.as_ref()? {
             LaxNetSlice::Ipv4(ip) => {
@@ -185,6 +196,39 @@ impl Packets {
         let done = self.fragments.remove(&key)?;
         Some(done.buf.take_bufs().0)
     }
+}
+
+/// An Ethernet frame (with up to two VLAN tags) carrying an unfragmented IPv4 packet with TCP;
+/// `None` for anything else, which the general path reads.
+fn plain_ipv4_tcp(data: &[u8]) -> Option<Segment<'_>> {
+    let eth = Ethernet2HeaderSlice::from_slice(data).ok()?;
+    let mut ether_type = eth.ether_type();
+    let mut rest = &data[eth.slice().len()..];
+    for _ in 0..2 {
+        if !matches!(ether_type.0, 0x8100 | 0x88a8 | 0x9100) {
+            break;
+        }
+        let vlan = SingleVlanHeaderSlice::from_slice(rest).ok()?;
+        ether_type = vlan.ether_type();
+        rest = &rest[vlan.slice().len()..];
+    }
+    if ether_type != EtherType::IPV4 {
+        return None;
+    }
+    let ip = Ipv4HeaderSlice::from_slice(rest).ok()?;
+    if ip.protocol() != IpNumber::TCP || ip.is_fragmenting_payload() {
+        return None;
+    }
+    // What the header says, or what the capture kept of it.
+    let end = usize::from(ip.total_len()).min(rest.len());
+    let payload = rest.get(ip.slice().len()..end)?;
+    let tcp = TcpSlice::from_slice(payload).ok()?;
+    Some(from_tcp(
+        IpAddr::from(ip.source()),
+        IpAddr::from(ip.destination()),
+        &tcp,
+        Cow::Borrowed(tcp.payload()),
+    ))
 }
 
 /// A segment from a TCP header and payload read from `bytes`.

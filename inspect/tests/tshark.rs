@@ -1,0 +1,121 @@
+//! The reassembled streams of every test capture, compared with Wireshark's own reassembly:
+//! `tshark -r FILE -q -z follow,tcp,raw,N` for each TCP connection N. tshark must be installed
+//! (`.ci/run` installs it); without it this test fails, it never skips.
+
+use std::process::Command;
+
+use msnp_inspect::capture::{FollowedTcp, follow_tcp};
+
+/// Every capture under tests/captures, but the damaged one, which tshark refuses as we do.
+fn captures() -> Vec<String> {
+    let dir = format!("{}/tests/captures", env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for sub in ["", "crafted"] {
+        for entry in std::fs::read_dir(format!("{dir}/{sub}")).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.to_string_lossy().into_owned();
+            if (name.ends_with(".pcap") || name.ends_with(".pcapng")) && !name.contains("damaged") {
+                out.push(name);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn tshark(args: &[&str]) -> String {
+    let out = Command::new("tshark")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("tshark is needed for this test (apt-get install tshark): {e}"));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// tshark's follow of stream `n`: the bytes node 0 sent, then node 1's.
+fn follow(file: &str, n: usize) -> ([Vec<u8>; 2], String) {
+    let text = tshark(&[
+        "-r",
+        file,
+        "-o",
+        "tcp.reassemble_out_of_order:TRUE",
+        "-q",
+        "-z",
+        &format!("follow,tcp,raw,{n}"),
+    ]);
+    let mut data = [Vec::new(), Vec::new()];
+    let mut node0 = String::new();
+    let mut body = false;
+    for line in text.lines() {
+        if let Some(addr) = line.strip_prefix("Node 0: ") {
+            node0 = addr.to_string();
+        } else if line.starts_with("Node 1: ") {
+            body = true;
+        } else if line.starts_with("=====") {
+            body = false;
+        } else if body {
+            let (side, hex) = match line.strip_prefix('\t') {
+                Some(hex) => (1, hex),
+                None => (0, line),
+            };
+            let bytes: Vec<u8> = (0..hex.len() / 2)
+                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+                .collect();
+            data[side].extend(bytes);
+        }
+    }
+    (data, node0)
+}
+
+#[test]
+fn reassembled_streams_match_tshark_follow() {
+    let files = captures();
+    assert!(files.len() >= 12, "{files:?}");
+    for file in files {
+        let ours: Vec<FollowedTcp> =
+            follow_tcp(std::io::BufReader::new(std::fs::File::open(&file).unwrap())).unwrap();
+        let streams = tshark(&["-r", &file, "-T", "fields", "-e", "tcp.stream"]);
+        let mut ids: Vec<usize> = streams
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        // tshark numbers connections in the order their first packets came, as we list them;
+        // pair them by their first sender and their rank among its connections.
+        let mut compared = 0;
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for n in ids {
+            let (theirs, node0) = follow(&file, n);
+            let node0 = node0.replace(['[', ']'], "");
+            let rank = seen.entry(node0.clone()).or_default();
+            let mine = ours
+                .iter()
+                .filter(|f| f.ends[0].to_string().replace(['[', ']'], "") == node0)
+                .nth(*rank);
+            *rank += 1;
+            let Some(mine) = mine else {
+                // A connection tshark saw without a SYN or a byte of data (a stray packet).
+                assert!(
+                    theirs.iter().all(Vec::is_empty),
+                    "{file} stream {n}: not followed"
+                );
+                continue;
+            };
+            assert_eq!(
+                String::from_utf8_lossy(&mine.data[0]),
+                String::from_utf8_lossy(&theirs[0]),
+                "{file} stream {n}: node 0's bytes"
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&mine.data[1]),
+                String::from_utf8_lossy(&theirs[1]),
+                "{file} stream {n}: node 1's bytes"
+            );
+            compared += 1;
+        }
+        assert!(
+            compared > 0 || file.contains("no-msnp"),
+            "{file}: nothing compared"
+        );
+    }
+}
