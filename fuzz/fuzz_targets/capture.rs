@@ -2,7 +2,8 @@
 //! header put in front half the time, to reach the packets quickly), or, for the first byte's
 //! odd values, read as a script of TCP segments between two connections' endpoints fed to the
 //! tracker directly (any order, overlap, loss, flags). No panic; every record points at a frame
-//! that was seen; a record cut off is never one that decoded.
+//! that was seen; a record cut off is never one that decoded. Half the time the records are
+//! written as they become final (JSON or the table, into nothing), as the tool does.
 #![no_main]
 
 use std::borrow::Cow;
@@ -11,7 +12,7 @@ use std::net::SocketAddr;
 use libfuzzer_sys::fuzz_target;
 use msnp_inspect::capture::{self, flow::Tracker, packet::Segment};
 use msnp_inspect::follow::Judging;
-use msnp_inspect::report::{Input, Report};
+use msnp_inspect::report::{Input, Output, Report};
 use msnp_xfr::Mode;
 
 const PCAP_HEADER: [u8; 24] = [
@@ -42,8 +43,13 @@ fuzz_target!(|data: &[u8]| {
             file.extend_from_slice(&PCAP_HEADER);
         }
         file.extend_from_slice(rest);
-        if let Ok(report) = capture::read("fuzz", &file[..], false, judging, |_| {}) {
+        let mut output = Output::new(mode & 16 != 0, std::io::sink());
+        let streaming = (mode & 8 != 0).then_some(&mut output);
+        if let Ok(mut report) = capture::read("fuzz", &file[..], false, judging, |_| {}, streaming)
+        {
             check(&report, u64::MAX);
+            report.write_rest(&mut output);
+            assert!(report.records.is_empty());
         }
         return;
     }
@@ -54,6 +60,7 @@ fuzz_target!(|data: &[u8]| {
         "[2001:db8::2]:80".parse().unwrap(),
     ];
     let mut tracker = Tracker::new(Report::new("fuzz", Input::Capture { ng: false }), judging);
+    let mut output = Output::new(mode & 16 != 0, std::io::sink());
     let mut at = rest;
     let mut frame = 0;
     // Each segment: flags, endpoints, sequence number, ack, length, then the payload.
@@ -82,7 +89,12 @@ fuzz_target!(|data: &[u8]| {
             payload: Cow::Borrowed(payload),
         };
         tracker.segment(&seg, frame, None);
+        if mode & 8 != 0 && tracker.report_mut().wants_writing() {
+            tracker.report_mut().write_ready(&mut output);
+        }
     }
-    let report = tracker.finish_all(frame, None);
+    let mut report = tracker.finish_all(frame, None);
     check(&report, frame);
+    report.write_rest(&mut output);
+    assert!(report.records.is_empty());
 });

@@ -5,12 +5,13 @@ use std::io::{self, Read, Write};
 
 use msnp_xfr::{Mode, Version};
 
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
 
 use crate::capture;
 use crate::follow::{self, Judging};
 use crate::logs::{self, Format};
-use crate::report::{Report, Summary};
+use crate::report::{Output, Report, Summary};
 
 /// The embedded samples read when no input is given.
 pub const SAMPLES: &[(&str, &[u8])] = &[
@@ -147,10 +148,82 @@ enum Failure {
     Read(String),
     /// It holds no MSNP traffic.
     NoTraffic(String),
+    /// Its output could not be written (the reader of our output went away).
+    Write,
 }
 
-/// A log's report, or why it holds nothing this tool reads.
-fn inspect_log(name: &str, bytes: &[u8], args: &Args) -> Result<Report, Failure> {
+/// What an input's report came to, once written.
+struct Done {
+    counts: Summary,
+    msnp_lines: usize,
+    connections: usize,
+    warning: Option<String>,
+}
+
+impl Done {
+    fn of(report: &Report) -> Self {
+        Done {
+            counts: report.counts.clone(),
+            msnp_lines: report.msnp_lines,
+            connections: report.connections,
+            warning: report.warning.clone(),
+        }
+    }
+}
+
+/// What an input's worker hands the writer, in order.
+enum Message {
+    /// Output, in blocks.
+    Out(Vec<u8>),
+    /// The input is done.
+    Done(Result<Done, Failure>),
+}
+
+/// Output blocks on their way to the writer: a worker that gets far ahead of it waits, so an
+/// input's output is never held whole.
+struct Blocks {
+    buf: Vec<u8>,
+    tx: mpsc::SyncSender<Message>,
+}
+
+/// The size of an output block.
+const BLOCK: usize = 64 * 1024;
+/// Output blocks in flight per input.
+const BLOCKS_IN_FLIGHT: usize = 8;
+
+impl Blocks {
+    fn send(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let block = std::mem::replace(&mut self.buf, Vec::with_capacity(BLOCK));
+        self.tx
+            .send(Message::Out(block))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the output was closed"))
+    }
+}
+
+impl Write for Blocks {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= BLOCK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send()
+    }
+}
+
+/// A log read whole and written.
+fn inspect_log(
+    name: &str,
+    bytes: &[u8],
+    args: &Args,
+    output: &mut Output<'_>,
+) -> Result<Done, Failure> {
     let format = match args.format {
         Some(format) => format,
         None => logs::detect(bytes).ok_or_else(|| {
@@ -161,33 +234,37 @@ fn inspect_log(name: &str, bytes: &[u8], args: &Args) -> Result<Report, Failure>
             ))
         })?,
     };
-    let report = follow::log(name, bytes, format, args.judging);
+    let mut report = follow::log(name, bytes, format, args.judging);
     if report.msnp_lines == 0 {
         return Err(Failure::NoTraffic(format!(
             "{name}: no MSNP traffic found in the {} format",
             format.name()
         )));
     }
-    Ok(report)
+    report.write_rest(output);
+    Ok(Done::of(&report))
 }
 
-/// A capture's report (read as a stream), or why it has none.
+/// A capture read as a stream, its records written as they are final.
 fn inspect_capture(
     name: &str,
     reader: impl Read + Send,
     ng: bool,
     args: &Args,
     progress: impl FnMut(u64),
-) -> Result<Report, Failure> {
-    let report = capture::read(name, reader, ng, args.judging, progress).map_err(Failure::Read)?;
-    if report.tcp.is_empty() {
+    output: &mut Output<'_>,
+) -> Result<Done, Failure> {
+    let mut report = capture::read(name, reader, ng, args.judging, progress, Some(output))
+        .map_err(Failure::Read)?;
+    if report.connections == 0 {
         return Err(Failure::NoTraffic(format!(
             "{name}: no MSNP traffic found in {} TCP connection{}",
             report.tcp_connections,
             if report.tcp_connections == 1 { "" } else { "s" }
         )));
     }
-    Ok(report)
+    report.write_rest(output);
+    Ok(Done::of(&report))
 }
 
 /// One input: a capture when it starts with a pcap or pcapng magic number (streamed), a log
@@ -197,7 +274,8 @@ fn inspect(
     mut reader: impl Read + Send,
     args: &Args,
     progress: impl FnMut(u64),
-) -> Result<Report, Failure> {
+    output: &mut Output<'_>,
+) -> Result<Done, Failure> {
     // The first bytes tell a capture; a capture reader wants its file's header in its first
     // read, so they are read in full.
     let mut head = vec![0u8; 64 * 1024];
@@ -213,20 +291,31 @@ fn inspect(
     head.truncate(got);
     let chained = io::Cursor::new(head).chain(reader);
     let head = chained.get_ref().0.get_ref();
-    if args.format.is_none() && capture::file::is_capture(head) {
+    let result = if args.format.is_none() && capture::file::is_capture(head) {
         let ng = head.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
-        return inspect_capture(name, chained, ng, args, progress);
+        inspect_capture(name, chained, ng, args, progress, output)
+    } else {
+        let mut bytes = Vec::new();
+        let mut chained = chained;
+        chained
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::Read(format!("{name}: {e}")))?;
+        inspect_log(name, &bytes, args, output)
+    };
+    if output.failed() {
+        return Err(Failure::Write);
     }
-    let mut bytes = Vec::new();
-    let mut chained = chained;
-    chained
-        .read_to_end(&mut bytes)
-        .map_err(|e| Failure::Read(format!("{name}: {e}")))?;
-    inspect_log(name, &bytes, args)
+    result
 }
 
-/// Runs the tool: reads every input (in parallel), writes the reports to `out` in input order
-/// and problems to `err`, and returns the exit status.
+/// Runs the tool: reads every input (several at once, on every core), writes the reports to
+/// `out` in input order, each as it is read, and problems to `err`; returns the exit status.
+///
+/// Inputs are taken in order by as many workers as there are cores; the writer follows the
+/// first input not yet written, and a worker ahead of it waits once a few blocks of output are
+/// in flight. Every input before the one being written has been taken, so the writer always
+/// waits on a worker that is working: nothing can deadlock, and no input's output is held
+/// whole.
 pub fn run(
     args: &Args,
     stdin: &mut (dyn Read + Send),
@@ -243,84 +332,133 @@ pub fn run(
         .map(|n| std::fs::metadata(n).map_or(0, |m| m.len()))
         .collect();
     let bar = progress_bar(args, sizes.iter().sum());
-    // Standard input is read first, by this thread; files in parallel.
-    let mut stdin_result = None;
-    if let Some(i) = names.iter().position(|n| n == "-") {
-        let result = inspect("-", &mut *stdin, args, |_| {});
-        stdin_result = Some((i, result));
+    let stdin = Mutex::new(Some(stdin));
+    let next = AtomicUsize::new(0);
+    let mut senders = Vec::new();
+    let mut receivers = Vec::new();
+    for _ in &names {
+        let (tx, rx) = mpsc::sync_channel(BLOCKS_IN_FLIGHT);
+        senders.push(Mutex::new(Some(tx)));
+        receivers.push(rx);
     }
-    let mut results: Vec<Option<Result<Report, Failure>>> = names
-        .par_iter()
-        .enumerate()
-        .map(|(i, name)| {
-            if name == "-" {
-                return None;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(names.len())
+        .max(1);
+    let one = |i: usize, tx: mpsc::SyncSender<Message>| {
+        let name = &names[i];
+        let mut output = Output::new(
+            args.json,
+            Blocks {
+                buf: Vec::with_capacity(BLOCK),
+                tx: tx.clone(),
+            },
+        );
+        let result = if args.inputs.is_empty() {
+            inspect(name, SAMPLES[i].1, args, |_| {}, &mut output)
+        } else if name == "-" {
+            match stdin.lock().ok().and_then(|mut s| s.take()) {
+                Some(stdin) => inspect("-", stdin, args, |_| {}, &mut output),
+                None => Err(Failure::Read("-: standard input is named twice".into())),
             }
-            if args.inputs.is_empty() {
-                let bytes = SAMPLES[i].1;
-                return Some(inspect(name, bytes, args, |_| {}));
+        } else {
+            match std::fs::File::open(name) {
+                Err(e) => Err(Failure::Read(format!("{name}: {e}"))),
+                // Unbuffered: the capture reader reads in large blocks of its own, and a log
+                // is read whole.
+                Ok(file) => {
+                    let mut last = 0;
+                    inspect(
+                        name,
+                        file,
+                        args,
+                        |n| {
+                            if let Some(bar) = &bar {
+                                bar.inc(n.saturating_sub(last));
+                            }
+                            last = n;
+                        },
+                        &mut output,
+                    )
+                }
             }
-            let file = match std::fs::File::open(name) {
-                Ok(f) => f,
-                Err(e) => return Some(Err(Failure::Read(format!("{name}: {e}")))),
-            };
-            let mut last = 0;
-            Some(inspect(
-                name,
-                io::BufReader::with_capacity(1 << 16, file),
-                args,
-                |n| {
-                    if let Some(bar) = &bar {
-                        bar.inc(n.saturating_sub(last));
+        };
+        drop(output);
+        let _ = tx.send(Message::Done(result));
+    };
+    let mut worst = Outcome::Decoded;
+    let mut all = Summary::default();
+    let mut totals = (0, 0);
+    let mut reports = 0;
+    let written = std::thread::scope(|scope| -> io::Result<()> {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(slot) = senders.get(i) else {
+                        break;
+                    };
+                    if let Some(tx) = slot.lock().ok().and_then(|mut t| t.take()) {
+                        one(i, tx);
                     }
-                    last = n;
-                },
-            ))
-        })
-        .collect();
-    if let Some((i, result)) = stdin_result {
-        results[i] = Some(result);
-    }
+                }
+            });
+        }
+        let result = (|| {
+            for (i, rx) in receivers.iter().enumerate() {
+                let mut started = false;
+                for message in rx {
+                    match message {
+                        Message::Out(block) => {
+                            if !started && !args.json && reports > 0 {
+                                writeln!(out)?;
+                            }
+                            started = true;
+                            out.write_all(&block)?;
+                        }
+                        Message::Done(Ok(done)) => {
+                            if let Some(warning) = &done.warning {
+                                writeln!(err, "msnp-inspect: {}: warning: {warning}", names[i])?;
+                            }
+                            if done.counts.failed() > 0 {
+                                worst = worst.max(Outcome::Failed);
+                            }
+                            all.merge(&done.counts);
+                            totals.0 += done.msnp_lines;
+                            totals.1 += done.connections;
+                            reports += 1;
+                            break;
+                        }
+                        Message::Done(Err(failure)) => {
+                            match failure {
+                                Failure::Read(message) => {
+                                    writeln!(err, "msnp-inspect: {message}")?;
+                                    worst = worst.max(Outcome::ReadError);
+                                }
+                                Failure::NoTraffic(message) => {
+                                    writeln!(err, "msnp-inspect: {message}")?;
+                                    worst = worst.max(Outcome::NoTraffic);
+                                }
+                                Failure::Write => {}
+                            }
+                            break;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })();
+        // On a failed write the workers find their outputs closed and stop.
+        drop(receivers);
+        result
+    });
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let mut worst = Outcome::Decoded;
-    let mut reports = Vec::new();
-    for result in results.into_iter().flatten() {
-        let report = match result {
-            Ok(report) => report,
-            Err(Failure::Read(message)) => {
-                writeln!(err, "msnp-inspect: {message}")?;
-                worst = worst.max(Outcome::ReadError);
-                continue;
-            }
-            Err(Failure::NoTraffic(message)) => {
-                writeln!(err, "msnp-inspect: {message}")?;
-                worst = worst.max(Outcome::NoTraffic);
-                continue;
-            }
-        };
-        if let Some(warning) = &report.warning {
-            writeln!(err, "msnp-inspect: {}: warning: {warning}", report.file)?;
-        }
-        if !report.all_decoded() {
-            worst = worst.max(Outcome::Failed);
-        }
-        if args.json {
-            report.write_json(out)?;
-        } else {
-            if !reports.is_empty() {
-                writeln!(out)?;
-            }
-            report.write_human(out)?;
-        }
-        reports.push(report);
-    }
-    if !args.json && reports.len() > 1 {
-        let lines = reports.iter().map(|r| r.msnp_lines).sum();
-        let connections = reports.iter().map(|r| r.connections).sum();
-        writeln!(out, "\n== all {} inputs", reports.len())?;
-        Summary::of(&reports).write(out, lines, connections)?;
+    written?;
+    if !args.json && reports > 1 {
+        writeln!(out, "\n== all {reports} inputs")?;
+        all.write(out, totals.0, totals.1)?;
     }
     Ok(worst.status())
 }

@@ -8,7 +8,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use msnp_xfr::{Direction, Mode, Observation, Session, Version};
 
 use crate::logs::{self, Entry, Format, What};
-use crate::record::{self, Origin, Record};
+use crate::record::{Origin, Record};
 use crate::report::{Input, Report};
 
 /// How lines are judged.
@@ -120,11 +120,10 @@ pub fn observe(
 pub fn log(file: &str, text: &[u8], format: Format, judging: Judging) -> Report {
     let mut report = Report::new(file, Input::Log(format));
     let mut msnp_lines = 0;
-    let mut records = Vec::new();
     // Each connection's label, made once.
     let mut labels: HashMap<u64, u32, BuildHasherDefault<KeyHasher>> = HashMap::default();
-    let mut names = Vec::new();
-    let mut texts = Vec::new();
+    let mut records = std::mem::take(&mut report.records);
+    let mut store = std::mem::take(&mut report.store);
     report.connections = observe(
         text,
         format,
@@ -136,13 +135,12 @@ pub fn log(file: &str, text: &[u8], format: Format, judging: Judging) -> Report 
             }
             let conn = entry.conn.map(|c| {
                 *labels.entry(c.key).or_insert_with(|| {
-                    names.push(String::from_utf8_lossy(c.label).into_owned());
-                    (names.len() - 1) as u32
+                    store.add_label(String::from_utf8_lossy(c.label).into_owned())
                 })
             });
             let origin = Origin {
                 line: Some(entry.line),
-                time: entry.time.map(|t| record::keep(&mut texts, t)),
+                time: entry.time.map(|t| store.keep(t)),
                 conn,
                 ..Origin::default()
             };
@@ -152,13 +150,14 @@ pub fn log(file: &str, text: &[u8], format: Format, judging: Judging) -> Report 
                 judging.mode,
                 line,
                 observation,
-                &mut texts,
+                &mut store,
             ));
         },
     );
     report.msnp_lines = msnp_lines;
-    report.records = records;
-    report.labels = names;
-    report.texts = texts;
+    report.store = store;
+    for record in records {
+        report.push(record);
+    }
     report
 }

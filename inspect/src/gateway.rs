@@ -18,8 +18,12 @@ use std::collections::VecDeque;
 
 /// The longest HTTP head kept while it is incomplete.
 pub const MAX_HEAD: usize = 16 * 1024;
-/// The most body bytes of an `Action=open` request held until its response names the session.
+/// The most body bytes of `Action=open` requests held, on one connection, until their
+/// responses name the session.
 pub const MAX_HELD_BODY: usize = 64 * 1024;
+/// Requests waiting for their responses on one connection; past it the oldest is dropped and
+/// counted as an error.
+pub const MAX_WAITING: usize = 64;
 
 /// What an HTTP gateway connection hands on.
 #[derive(Debug, PartialEq, Eq)]
@@ -72,6 +76,25 @@ pub struct Http {
     pending_held: Option<Vec<u8>>,
     /// Messages that could not be read as HTTP.
     pub errors: u64,
+}
+
+impl Http {
+    /// The bytes the connection holds: incomplete heads, waiting requests and held bodies.
+    pub fn holding(&self) -> usize {
+        let waiting: usize = self
+            .waiting
+            .iter()
+            .map(|w| {
+                std::mem::size_of::<Waiting>()
+                    + w.held.capacity()
+                    + w.session.as_ref().map_or(0, String::capacity)
+            })
+            .sum();
+        self.client.head.capacity()
+            + self.server.head.capacity()
+            + waiting
+            + self.pending_held.as_ref().map_or(0, Vec::capacity)
+    }
 }
 
 /// The value of `name` in a query string `a=1&b=2`.
@@ -157,7 +180,9 @@ impl Http {
                     } else {
                         &mut self.server
                     };
-                    side.head.clear();
+                    // Heads are short and few: keeping no room between them keeps a quiet
+                    // connection small.
+                    side.head = Vec::new();
                     if side.body_left == 0 {
                         self.end_of_body(client, out);
                     }
@@ -172,7 +197,7 @@ impl Http {
                     if side.head.len() >= MAX_HEAD {
                         // No head is this long: not HTTP we can follow.
                         self.errors += 1;
-                        side.head.clear();
+                        side.head = Vec::new();
                         return;
                     }
                 }
@@ -200,6 +225,10 @@ impl Http {
         let body = content_length(req.headers);
         self.client.body_left = body;
         self.client_session = session.clone();
+        if self.waiting.len() >= MAX_WAITING {
+            self.waiting.pop_front();
+            self.errors += 1;
+        }
         self.waiting.push_back(Waiting {
             session,
             held: Vec::new(),
@@ -248,8 +277,9 @@ impl Http {
                 }),
                 None => {
                     // An open request: held until its response names the session.
+                    let held: usize = self.waiting.iter().map(|w| w.held.len()).sum();
                     if let Some(w) = self.waiting.back_mut() {
-                        let room = MAX_HELD_BODY.saturating_sub(w.held.len());
+                        let room = MAX_HELD_BODY.saturating_sub(held);
                         w.held.extend_from_slice(&data[..data.len().min(room)]);
                     }
                 }

@@ -4,22 +4,111 @@
 //! A [`Record`] is kept small, because a large log holds many: the line as it was read, the
 //! mode and version it was judged in, and its outcome. Everything else (the fields, the
 //! canonical form, the error message) is the same reading done again when the record is shown
-//! ([`Record::expand`]): reading a line costs less than keeping all it says.
+//! ([`Record::expand`]): reading a line costs less than keeping all it says. The names and
+//! texts records point at live in a [`Store`], which forgets them once no record needs them.
+
+use std::collections::HashMap;
+use std::ops::Range;
 
 use msnp_xfr::{
     Auth, Deviations, Direction, ErrorCode, Mode, NsForm, Observation, SbForm, ServerType, TrId,
     Version, Xfr, parse_with,
 };
-use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::report::Report;
+/// The names (connections, gateway sessions) and texts (lines, times) records point at.
+///
+/// Texts are kept one after another and addressed by absolute offsets, so the oldest can be
+/// forgotten once their records are written without moving the others' addresses.
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    labels: HashMap<u32, String>,
+    next_label: u32,
+    texts: Vec<u8>,
+    /// The absolute offset of `texts[0]`.
+    base: usize,
+}
+
+impl Store {
+    /// The name `index` points at (empty once forgotten).
+    pub fn label(&self, index: u32) -> &str {
+        self.labels.get(&index).map_or("", String::as_str)
+    }
+
+    /// Adds a name for records to point at.
+    pub fn add_label(&mut self, label: String) -> u32 {
+        let mut index = self.next_label;
+        // Only a label still in use after four billion others could be met again.
+        while self.labels.contains_key(&index) {
+            index = index.wrapping_add(1);
+        }
+        self.next_label = index.wrapping_add(1);
+        self.labels.insert(index, label);
+        index
+    }
+
+    /// Forgets a name no record points at any more.
+    pub fn forget_label(&mut self, index: u32) {
+        self.labels.remove(&index);
+    }
+
+    /// How many names are kept.
+    pub fn labels(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Keeps `bytes` and returns where they are.
+    pub fn keep(&mut self, bytes: &[u8]) -> Range<usize> {
+        let start = self.base + self.texts.len();
+        self.texts.extend_from_slice(bytes);
+        start..start + bytes.len()
+    }
+
+    /// The text at `range` (empty once forgotten).
+    pub fn text(&self, range: Range<usize>) -> &[u8] {
+        let (Some(start), Some(end)) = (
+            range.start.checked_sub(self.base),
+            range.end.checked_sub(self.base),
+        ) else {
+            return &[];
+        };
+        self.texts.get(start..end).unwrap_or_default()
+    }
+
+    /// Forgets the texts before the absolute offset `offset`.
+    pub fn forget_texts_before(&mut self, offset: usize) {
+        let n = offset.saturating_sub(self.base).min(self.texts.len());
+        self.texts.drain(..n);
+        self.base += n;
+        // A burst of held records must not keep its room for the rest of the run.
+        if self.texts.capacity() > 4 * self.texts.len().max(1 << 16) {
+            self.texts.shrink_to(2 * self.texts.len().max(1 << 16));
+        }
+    }
+
+    /// The offset the next text will be kept at.
+    pub fn end(&self) -> usize {
+        self.base + self.texts.len()
+    }
+
+    /// Bytes of text kept.
+    pub fn text_bytes(&self) -> usize {
+        self.texts.len()
+    }
+}
+
+/// What a record is shown with: its input's name and the store its names and texts are in.
+pub trait Context {
+    /// The input's name.
+    fn file(&self) -> &str;
+    /// The store.
+    fn store(&self) -> &Store;
+}
 
 /// Where a line came from, as the input can tell. Names (the connection's, the gateway
-/// session's, the connection that followed a referral) are indices into the report's
-/// [`labels`](crate::report::Report::labels), and texts (the line, its time) ranges of the
-/// report's [`texts`](crate::report::Report::texts): a record allocates nothing of its own.
+/// session's, the connection that followed a referral) are [`Store`] label indices, and texts
+/// (the line, its time) ranges of the store's texts: a record allocates nothing of its own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Origin {
     /// The 1-based line number in a text log.
@@ -89,6 +178,9 @@ pub struct Record {
     /// For an SB referral, the connection on which the client presented its cookie; for an NS
     /// referral, the client's next connection to the address given (a label index).
     pub followed_by: Option<u32>,
+    /// The record waits for the connection that follows its referral, and is not written
+    /// before that connection is seen or the wait is given up.
+    pub awaiting: bool,
 }
 
 /// An error, as reported.
@@ -181,14 +273,14 @@ impl Record {
     }
 
     /// The record of `line` (as read, in `mode`), if the session's observation of it is one the
-    /// tool reports; the line is kept in `texts` (the report's).
+    /// tool reports; the line is kept in `store`.
     pub fn new(
         origin: Origin,
         dir: Option<Direction>,
         mode: Mode,
         line: &[u8],
         observation: &Observation<'_>,
-        texts: &mut Vec<u8>,
+        store: &mut Store,
     ) -> Option<Record> {
         let (version, outcome) = match observation {
             Observation::Xfr {
@@ -222,10 +314,11 @@ impl Record {
             dir,
             version,
             mode,
-            text: keep(texts, line),
+            text: store.keep(line),
             outcome,
             truncated: false,
             followed_by: None,
+            awaiting: false,
         })
     }
 
@@ -255,12 +348,12 @@ impl Record {
     }
 
     /// The line as it was read; `report` is the one the record belongs to.
-    pub fn text<'r>(&self, report: &'r Report) -> &'r [u8] {
-        report.texts.get(self.text.clone()).unwrap_or_default()
+    pub fn text<'r>(&self, report: &'r impl Context) -> &'r [u8] {
+        report.store().text(self.text.clone())
     }
 
     /// The value of an XFR line that decoded, read again.
-    pub fn xfr<'r>(&self, report: &'r Report) -> Option<Xfr<'r>> {
+    pub fn xfr<'r>(&self, report: &'r impl Context) -> Option<Xfr<'r>> {
         match self.outcome {
             Outcome::Xfr { .. } => parse_with(self.text(report), self.mode, self.version)
                 .ok()
@@ -270,11 +363,12 @@ impl Record {
     }
 
     /// Everything the record says; `report` is the one it belongs to (its file and labels).
-    pub fn expand<'r>(&'r self, report: &'r Report) -> Expanded<'r> {
+    pub fn expand<'r>(&'r self, report: &'r impl Context) -> Expanded<'r> {
         let o = &self.origin;
-        let label = |i: Option<u32>| i.map(|i| report.label(i));
+        let store = report.store();
+        let label = |i: Option<u32>| i.map(|i| store.label(i));
         let mut e = Expanded {
-            file: &report.file,
+            file: report.file(),
             line: o.line,
             dir: self.dir.map(Direction::as_str),
             version: self.version.map(Version::as_str),
@@ -300,7 +394,7 @@ impl Record {
             time: o
                 .time
                 .clone()
-                .and_then(|t| std::str::from_utf8(report.texts.get(t)?).ok()),
+                .and_then(|t| std::str::from_utf8(store.text(t)).ok()),
             frame: o.frame,
             truncated: self.truncated,
             gateway_session: label(o.gateway_session),
@@ -425,13 +519,6 @@ impl Expanded<'_> {
         }
         self.notes = notes.join("; ");
     }
-}
-
-/// Appends `bytes` to `texts` and returns where they are.
-pub fn keep(texts: &mut Vec<u8>, bytes: &[u8]) -> Range<usize> {
-    let start = texts.len();
-    texts.extend_from_slice(bytes);
-    start..texts.len()
 }
 
 fn strip_line_end(raw: &[u8]) -> &[u8] {

@@ -1,13 +1,13 @@
 //! What the tool found in one input, and how it is shown: the human table with its summary, or
 //! JSON Lines.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::io::{self, Write};
 
 use msnp_xfr::Version;
 
 use crate::logs::Format;
-use crate::record::{Outcome, Record};
+use crate::record::{Context, Outcome, Record, Store};
 
 /// What an input was read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,29 +38,69 @@ impl Input {
     }
 }
 
+/// Records held at most while they wait for the connection that follows their referral; past
+/// this, the oldest is written without waiting longer (its `followed_by` stays null).
+pub const MAX_HELD_RECORDS: usize = 4096;
+/// Bytes of held records' lines and times past which the oldest is written without waiting.
+pub const MAX_HELD_TEXT: usize = 4 << 20;
+/// Connections listed in the human output's table and chains; the rest are counted.
+pub const MAX_LISTED: usize = 4096;
+/// Referrals shown in the chains at most.
+pub const MAX_LINKS: usize = 4096;
+/// How many records are added between two writes of those that are ready.
+const WRITE_EVERY: usize = 256;
+
 /// Everything found in one input.
+///
+/// Records are held until they are written: all of them for a log (read whole anyway), and
+/// for a capture written as it is read ([`Report::write_ready`]) only those still waiting to
+/// learn which connection followed their referral, within [`MAX_HELD_RECORDS`] and
+/// [`MAX_HELD_TEXT`]. So a capture's report takes the same room however many records it has.
 #[derive(Debug, Clone)]
 pub struct Report {
     /// The input's name.
     pub file: String,
     /// What it was read as.
     pub input: Input,
-    /// The XFR lines and XFR error replies, in input order.
-    pub records: Vec<Record>,
-    /// The names records point at: connections, gateway sessions.
-    pub labels: Vec<String>,
-    /// The texts records point at: their lines and times, one after another.
-    pub texts: Vec<u8>,
+    /// The XFR lines and XFR error replies not written yet, in input order.
+    pub records: VecDeque<Record>,
+    /// How many records were written, and forgotten, before `records[0]`.
+    pub written: usize,
+    /// The names and texts the held records point at.
+    pub store: Store,
     /// How many MSNP protocol lines were read.
     pub msnp_lines: usize,
     /// How many connections they belonged to (1 where the format tells none apart).
     pub connections: usize,
-    /// For a capture: each MSNP or gateway connection's summary, in the order they started.
+    /// For a capture: the MSNP and gateway connections' summaries, in the order they started
+    /// (the first [`MAX_LISTED`]).
     pub tcp: Vec<ConnSummary>,
+    /// For a capture: MSNP and gateway connections past [`MAX_LISTED`], counted only.
+    pub unlisted: usize,
     /// For a capture: how many TCP connections it held in all.
     pub tcp_connections: usize,
+    /// For a capture: connections ended before their end to stay within the tool's limits
+    /// (too many open at once, or holding too much).
+    pub evicted: usize,
     /// What reading the input ran into short of its end (a warning).
     pub warning: Option<String>,
+    /// Counts over every record so far, written or held.
+    pub counts: Summary,
+    /// The referrals the chains show (the first [`MAX_LINKS`] written).
+    links: Vec<Link>,
+    /// Names to forget once the records added before they were retired are written.
+    retired: VecDeque<(u32, usize)>,
+    /// When to write the ready records next: at this many held.
+    next_write: usize,
+}
+
+/// A referral and the connection that followed it, for the chains.
+#[derive(Debug, Clone)]
+struct Link {
+    conn: String,
+    frame: Option<u64>,
+    what: &'static str,
+    next: String,
 }
 
 /// One TCP connection of a capture, as followed.
@@ -86,98 +126,288 @@ pub struct ConnSummary {
     pub client: String,
 }
 
+/// Where and how records are written: JSON Lines or the human table.
+pub struct Output<'w> {
+    json: bool,
+    out: Box<dyn Write + Send + 'w>,
+    /// The human table's heading is written.
+    started: bool,
+    conn_width: usize,
+    /// The first error writing met; nothing more is written after it.
+    pub error: Option<io::Error>,
+}
+
+impl<'w> Output<'w> {
+    /// Writes to `out`, as JSON Lines when `json`, else as the human table.
+    pub fn new(json: bool, out: impl Write + Send + 'w) -> Self {
+        Output {
+            json,
+            out: Box::new(out),
+            started: false,
+            conn_width: 4,
+            error: None,
+        }
+    }
+
+    /// Whether writing failed (a closed pipe): reading further is of no use.
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+
+    fn keep(&mut self, result: io::Result<()>) {
+        if let (Err(e), None) = (result, &self.error) {
+            self.error = Some(e);
+        }
+    }
+}
+
+impl Context for Report {
+    fn file(&self) -> &str {
+        &self.file
+    }
+
+    fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
 impl Report {
     /// An empty report for `file`.
     pub fn new(file: &str, input: Input) -> Self {
         Report {
             file: file.to_string(),
             input,
-            records: Vec::new(),
-            labels: Vec::new(),
-            texts: Vec::new(),
+            records: VecDeque::new(),
+            written: 0,
+            store: Store::default(),
             msnp_lines: 0,
             connections: 0,
             tcp: Vec::new(),
+            unlisted: 0,
             tcp_connections: 0,
+            evicted: 0,
             warning: None,
+            counts: Summary::default(),
+            links: Vec::new(),
+            retired: VecDeque::new(),
+            next_write: WRITE_EVERY,
         }
     }
 
     /// The name a record's index points at.
     pub fn label(&self, index: u32) -> &str {
-        self.labels.get(index as usize).map_or("", String::as_str)
+        self.store.label(index)
     }
 
     /// Adds a name for records to point at.
     pub fn add_label(&mut self, label: String) -> u32 {
-        self.labels.push(label);
-        (self.labels.len() - 1) as u32
+        self.store.add_label(label)
+    }
+
+    /// Forgets the name `index` once the records added so far are written: no later record
+    /// points at it (its connection is over).
+    pub fn retire(&mut self, index: u32) {
+        if self.records.is_empty() {
+            self.store.forget_label(index);
+        } else {
+            self.retired.push_back((index, self.added()));
+        }
+    }
+
+    /// Adds a record; returns its number (0 for the input's first).
+    pub fn push(&mut self, record: Record) -> usize {
+        self.counts.add(&record);
+        self.records.push_back(record);
+        self.added() - 1
+    }
+
+    /// How many records were added in all.
+    pub fn added(&self) -> usize {
+        self.written + self.records.len()
+    }
+
+    /// The record numbered `number`, while it is held.
+    pub fn record_mut(&mut self, number: usize) -> Option<&mut Record> {
+        self.records.get_mut(number.checked_sub(self.written)?)
+    }
+
+    /// Lists a connection's summary (the first [`MAX_LISTED`] to start are kept).
+    pub fn list(&mut self, summary: ConnSummary) {
+        self.connections += 1;
+        self.msnp_lines += summary.lines as usize;
+        self.tcp.push(summary);
+        if self.tcp.len() >= 2 * MAX_LISTED {
+            self.trim_listed();
+        }
+    }
+
+    /// Puts the listed connections in the order they started, the first [`MAX_LISTED`] only.
+    pub fn end_listing(&mut self) {
+        self.trim_listed();
+    }
+
+    fn trim_listed(&mut self) {
+        self.tcp.sort_by_key(|s| s.first.1);
+        if self.tcp.len() > MAX_LISTED {
+            self.unlisted += self.tcp.len() - MAX_LISTED;
+            self.tcp.truncate(MAX_LISTED);
+        }
     }
 
     /// Whether every reported line decoded.
     pub fn all_decoded(&self) -> bool {
-        self.records.iter().all(Record::ok)
+        self.counts.failed == 0
     }
 
-    /// Writes one JSON object per record, one per line.
-    pub fn write_json(&self, out: &mut (impl Write + ?Sized)) -> io::Result<()> {
-        for record in &self.records {
-            serde_json::to_writer(&mut *out, &record.expand(self))?;
-            out.write_all(b"\n")?;
+    /// Whether enough records were added since the last write to write those ready.
+    pub fn wants_writing(&self) -> bool {
+        self.records.len() >= self.next_write
+    }
+
+    /// Writes the records that are ready, oldest first, and forgets them: every record up to
+    /// the first still waiting for its referral to be followed, and past the holding limits
+    /// that one too.
+    pub fn write_ready(&mut self, output: &mut Output<'_>) {
+        self.write_records(output, false);
+    }
+
+    /// Writes every record left, and for the human table what follows the records: a capture's
+    /// connections and referral chains, and the summary.
+    pub fn write_rest(&mut self, output: &mut Output<'_>) {
+        self.write_records(output, true);
+        if !output.json {
+            let result = self.write_tail(output);
+            output.keep(result);
         }
-        Ok(())
+        let result = output.out.flush();
+        output.keep(result);
     }
 
-    /// Writes the human table and the summary.
-    pub fn write_human(&self, out: &mut (impl Write + ?Sized)) -> io::Result<()> {
-        writeln!(out, "== {} ({})", self.file, self.input.description())?;
-        let conn_width = self
-            .records
-            .iter()
-            .filter_map(|r| r.origin.conn.map(|c| self.label(c).len()))
-            .max()
-            .unwrap_or(1)
-            .max(4);
-        writeln!(
-            out,
-            "{:>6}  {:<3}  {:<conn_width$}  {:<7}  {:<11}  fields",
-            "line", "dir", "conn", "version", "kind"
-        )?;
-        for record in &self.records {
-            let r = record.expand(self);
-            let place = r
-                .line
-                .map(|l| l.to_string())
-                .or_else(|| r.frame.map(|f| format!("#{f}")))
-                .unwrap_or_default();
-            write!(
-                out,
-                "{place:>6}  {:<3}  {:<conn_width$}  {:<7}  {:<11}  {}",
-                r.dir.unwrap_or("-"),
-                r.conn.unwrap_or("-"),
-                r.version.unwrap_or("-"),
-                record.kind_name(),
-                r.fields
-            )?;
-            if !r.notes.is_empty() {
-                write!(out, "  ! {}", r.notes)?;
+    fn write_records(&mut self, output: &mut Output<'_>, all: bool) {
+        if !output.json && !output.started && (all || !self.records.is_empty()) {
+            output.conn_width = self
+                .records
+                .iter()
+                .filter_map(|r| r.origin.conn.map(|c| self.label(c).len()))
+                .max()
+                .unwrap_or(1)
+                .max(4);
+            let result = writeln!(
+                output.out,
+                "== {} ({})",
+                self.file,
+                self.input.description()
+            )
+            .and_then(|()| {
+                writeln!(
+                    output.out,
+                    "{:>6}  {:<3}  {:<w$}  {:<7}  {:<11}  fields",
+                    "line",
+                    "dir",
+                    "conn",
+                    "version",
+                    "kind",
+                    w = output.conn_width
+                )
+            });
+            output.keep(result);
+            output.started = true;
+        }
+        let mut n = 0;
+        while let Some(record) = self.records.get(n) {
+            if record.awaiting && !all {
+                let start = record_start(record);
+                let held_text = self.store.end() - start.min(self.store.end());
+                if self.records.len() - n <= MAX_HELD_RECORDS && held_text <= MAX_HELD_TEXT {
+                    break;
+                }
             }
-            writeln!(out)?;
+            if !output.failed() {
+                let result = self.write_record(record, output);
+                output.keep(result);
+            }
+            if let (Some(conn), Some(next)) = (record.origin.conn, record.followed_by) {
+                if self.links.len() < MAX_LINKS {
+                    self.links.push(Link {
+                        conn: self.label(conn).to_string(),
+                        frame: record.origin.frame,
+                        what: match record.kind_name() {
+                            "ns" => "NS referral",
+                            _ => "SB referral",
+                        },
+                        next: self.label(next).to_string(),
+                    });
+                }
+            }
+            n += 1;
         }
+        self.records.drain(..n);
+        self.written += n;
+        let keep_from = self.records.front().map_or(self.store.end(), record_start);
+        self.store.forget_texts_before(keep_from);
+        while let Some(&(label, at)) = self.retired.front() {
+            if at > self.written {
+                break;
+            }
+            self.store.forget_label(label);
+            self.retired.pop_front();
+        }
+        if self.records.capacity() > 4 * MAX_HELD_RECORDS {
+            self.records.shrink_to(MAX_HELD_RECORDS);
+        }
+        self.next_write = self.records.len() + WRITE_EVERY;
+    }
+
+    fn write_record(&self, record: &Record, output: &mut Output<'_>) -> io::Result<()> {
+        let r = record.expand(self);
+        let out = &mut output.out;
+        if output.json {
+            serde_json::to_writer(&mut *out, &r)?;
+            return out.write_all(b"\n");
+        }
+        let place = r
+            .line
+            .map(|l| l.to_string())
+            .or_else(|| r.frame.map(|f| format!("#{f}")))
+            .unwrap_or_default();
+        write!(
+            out,
+            "{place:>6}  {:<3}  {:<w$}  {:<7}  {:<11}  {}",
+            r.dir.unwrap_or("-"),
+            r.conn.unwrap_or("-"),
+            r.version.unwrap_or("-"),
+            record.kind_name(),
+            r.fields,
+            w = output.conn_width
+        )?;
+        if !r.notes.is_empty() {
+            write!(out, "  ! {}", r.notes)?;
+        }
+        writeln!(out)
+    }
+
+    /// What the human output shows after the records.
+    fn write_tail(&mut self, output: &mut Output<'_>) -> io::Result<()> {
+        let out = &mut output.out;
         if matches!(self.input, Input::Capture { .. }) {
+            self.trim_listed();
             self.write_connections(out)?;
             self.write_chains(out)?;
         }
-        Summary::of(std::slice::from_ref(self)).write(out, self.msnp_lines, self.connections)
+        self.counts.write(out, self.msnp_lines, self.connections)
     }
 
     /// A capture's connections: kind, versions, lines, XFRs, gaps.
     fn write_connections(&self, out: &mut (impl Write + ?Sized)) -> io::Result<()> {
         let n = self.tcp_connections;
         let plural = if n == 1 { "" } else { "s" };
+        let evicted = match self.evicted {
+            0 => String::new(),
+            n => format!("; {n} ended early by the tool's limits"),
+        };
         writeln!(
             out,
-            "\nconnections ({n} TCP connection{plural} in the capture)"
+            "\nconnections ({n} TCP connection{plural} in the capture{evicted})"
         )?;
         let width = self.tcp.iter().map(|c| c.label.len()).max().unwrap_or(4);
         writeln!(
@@ -198,6 +428,13 @@ impl Report {
                 c.label, c.kind, c.lines, c.xfrs
             )?;
         }
+        if self.unlisted > 0 {
+            writeln!(
+                out,
+                "  ... and {} later MSNP connections, not listed",
+                self.unlisted
+            )?;
+        }
         Ok(())
     }
 
@@ -205,16 +442,25 @@ impl Report {
     /// dispatch → notification → switchboards.
     fn write_chains(&self, out: &mut (impl Write + ?Sized)) -> io::Result<()> {
         writeln!(out, "\nreferral chains")?;
+        let mut links: HashMap<&str, Vec<&Link>> = HashMap::new();
+        for link in &self.links {
+            links.entry(link.conn.as_str()).or_default().push(link);
+        }
         let mut clients: Vec<&str> = Vec::new();
+        let mut seen = HashSet::new();
         for c in &self.tcp {
             let ip = client_ip(&c.client);
-            if !clients.contains(&ip) {
+            if seen.insert(ip) {
                 clients.push(ip);
             }
         }
+        let mut by_client: HashMap<&str, Vec<&ConnSummary>> = HashMap::new();
+        for c in &self.tcp {
+            by_client.entry(client_ip(&c.client)).or_default().push(c);
+        }
         for ip in clients {
             writeln!(out, "  client {ip}")?;
-            for c in self.tcp.iter().filter(|c| client_ip(&c.client) == ip) {
+            for c in by_client.get(ip).into_iter().flatten() {
                 let when = c
                     .first
                     .0
@@ -222,16 +468,9 @@ impl Report {
                     .map_or("-", |t| t.get(11..26).unwrap_or(t));
                 let versions = c.versions.last().copied().unwrap_or("-");
                 writeln!(out, "    {when}  #{:<6} {}  {versions}", c.first.1, c.label)?;
-                for r in &self.records {
-                    let on_this = r.origin.conn.is_some_and(|i| self.label(i) == c.label);
-                    if let (true, Some(next)) = (on_this, r.followed_by) {
-                        let what = match r.kind_name() {
-                            "ns" => "NS referral",
-                            _ => "SB referral",
-                        };
-                        let frame = r.origin.frame.map_or(String::new(), |f| format!("#{f} "));
-                        writeln!(out, "      {frame}{what} -> {}", self.label(next))?;
-                    }
+                for link in links.get(c.label.as_str()).into_iter().flatten() {
+                    let frame = link.frame.map_or(String::new(), |f| format!("#{f} "));
+                    writeln!(out, "      {frame}{} -> {}", link.what, link.next)?;
                 }
             }
         }
@@ -239,8 +478,17 @@ impl Report {
     }
 }
 
+/// Where a record's texts start in the store: its time is kept before its line.
+fn record_start(record: &Record) -> usize {
+    record
+        .origin
+        .time
+        .as_ref()
+        .map_or(record.text.start, |t| t.start.min(record.text.start))
+}
+
 /// Counts over the records of one or more inputs.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Summary {
     total: usize,
     failed: usize,
@@ -251,24 +499,45 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The counts over `reports`.
-    pub fn of(reports: &[Report]) -> Self {
-        let mut s = Summary::default();
-        for r in reports.iter().flat_map(|r| &r.records) {
-            s.total += 1;
-            s.failed += usize::from(!r.ok());
-            *s.kinds.entry(r.kind_name()).or_default() += 1;
-            *s.versions.entry(r.version).or_default() += 1;
-            for d in r.deviations().iter() {
-                *s.deviations.entry(d.name()).or_default() += 1;
-            }
-            match r.outcome {
-                Outcome::Failed { error } => *s.errors.entry(error).or_default() += 1,
-                Outcome::Truncated { .. } => *s.errors.entry("truncated").or_default() += 1,
-                _ => {}
+    /// Counts `r`.
+    pub fn add(&mut self, r: &Record) {
+        self.total += 1;
+        self.failed += usize::from(!r.ok());
+        *self.kinds.entry(r.kind_name()).or_default() += 1;
+        *self.versions.entry(r.version).or_default() += 1;
+        for d in r.deviations().iter() {
+            *self.deviations.entry(d.name()).or_default() += 1;
+        }
+        match r.outcome {
+            Outcome::Failed { error } => *self.errors.entry(error).or_default() += 1,
+            Outcome::Truncated { .. } => *self.errors.entry("truncated").or_default() += 1,
+            _ => {}
+        }
+    }
+
+    /// Adds the counts of `other`.
+    pub fn merge(&mut self, other: &Summary) {
+        fn into<K: Ord + Clone>(a: &mut BTreeMap<K, usize>, b: &BTreeMap<K, usize>) {
+            for (k, n) in b {
+                *a.entry(k.clone()).or_default() += n;
             }
         }
-        s
+        self.total += other.total;
+        self.failed += other.failed;
+        into(&mut self.kinds, &other.kinds);
+        into(&mut self.versions, &other.versions);
+        into(&mut self.deviations, &other.deviations);
+        into(&mut self.errors, &other.errors);
+    }
+
+    /// How many records were counted.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// How many of them did not decode.
+    pub fn failed(&self) -> usize {
+        self.failed
     }
 
     /// Writes the summary lines.

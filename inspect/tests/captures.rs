@@ -24,6 +24,7 @@ fn read(name: &str) -> Result<Report, String> {
         name.ends_with("ng"),
         LENIENT,
         |_| {},
+        None,
     )
 }
 
@@ -403,6 +404,65 @@ mod segmentation {
             let whole = feed(&conversation(&[usize::MAX], &[]));
             prop_assert_eq!(whole.len(), 8, "{:#?}", whole);
             prop_assert_eq!(feed(&conversation(&cuts, &moves)), whole);
+        }
+    }
+}
+
+/// Records written as the capture is read (as the tool writes them) are the records of the
+/// whole capture read first, byte for byte, referrals and their followers included, in the
+/// JSON Lines and in the table; and nothing of them is kept.
+#[test]
+fn written_as_read_is_the_same_as_read_whole() {
+    use msnp_inspect::report::Output;
+
+    let mut capture = Vec::new();
+    msnp_xfr_testkit::bigcap::write(&mut capture, 12 << 20).unwrap();
+    for json in [true, false] {
+        let mut whole = Vec::new();
+        let mut report = capture::read("big", &capture[..], false, LENIENT, |_| {}, None).unwrap();
+        let records = report.records.len();
+        let followed = report
+            .records
+            .iter()
+            .filter(|r| r.followed_by.is_some())
+            .count();
+        // Enough records that several writes happen along the way, and referrals followed.
+        assert!(records > 600, "{records} records");
+        assert!(followed > 50, "{followed} referrals followed");
+        report.write_rest(&mut Output::new(json, &mut whole));
+
+        let mut streamed = Vec::new();
+        let mut output = Output::new(json, &mut streamed);
+        let mut report = capture::read(
+            "big",
+            &capture[..],
+            false,
+            LENIENT,
+            |_| {},
+            Some(&mut output),
+        )
+        .unwrap();
+        assert!(report.written > 0 && report.records.len() < records);
+        report.write_rest(&mut output);
+        drop(output);
+        assert!(report.records.is_empty());
+        assert_eq!(
+            report.store.labels(),
+            0,
+            "names left after every record was written"
+        );
+        if json {
+            assert_eq!(String::from_utf8_lossy(&streamed).lines().count(), records);
+            assert_eq!(streamed, whole);
+        } else {
+            // The table's connection column is as wide as the first records written need.
+            let squeeze = |b: &[u8]| {
+                String::from_utf8_lossy(b)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            assert_eq!(squeeze(&streamed), squeeze(&whole));
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - [`corpus`]: the deterministic lines and streams the benchmarks measure;
 //! - [`pcap`]: crafted TCP conversations written as pcap and pcapng files.
 
+pub mod bigcap;
 pub mod build;
 pub mod check;
 pub mod client;

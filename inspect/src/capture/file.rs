@@ -3,6 +3,7 @@
 //! buffer (pcap-parser's readers), so memory does not grow with the file.
 
 use std::io::Read;
+use std::ops::ControlFlow;
 
 use pcap_parser::pcapng::Block;
 use pcap_parser::{Linktype, PcapBlockOwned, PcapError, create_reader};
@@ -122,12 +123,13 @@ const BUFFER: usize = 1 << 20;
 /// The largest block read (a packet of 16 MiB is no network packet).
 const MAX_BUFFER: usize = 16 << 20;
 
-/// Reads every packet of the capture in `reader`, handing each to `packet`, and returns what
-/// stopped the reading short of the end (if anything). `bytes` is told how far the reading got,
+/// Reads every packet of the capture in `reader`, handing each to `packet` (which may stop
+/// the reading with `ControlFlow::Break`), and returns what stopped the reading short of the
+/// end (if anything). `bytes` is told how far the reading got,
 /// for a progress bar. A file whose header cannot be read is an error naming the byte.
 pub fn packets(
     reader: impl Read + Send,
-    mut packet: impl FnMut(&Packet<'_>),
+    mut packet: impl FnMut(&Packet<'_>) -> ControlFlow<()>,
     mut bytes: impl FnMut(u64),
 ) -> Result<Option<Problem>, String> {
     let mut reader = create_reader(BUFFER, reader).map_err(|e| match e {
@@ -160,12 +162,16 @@ pub fn packets(
                         let (link, per_second) = legacy.unwrap_or((Linktype::ETHERNET, 1_000_000));
                         frame += 1;
                         let units = u64::from(b.ts_sec) * per_second + u64::from(b.ts_usec);
-                        packet(&Packet {
+                        if packet(&Packet {
                             frame,
                             time: Some(Timestamp::from_units(units, per_second, 0)),
                             link,
                             data: b.data,
-                        });
+                        })
+                        .is_break()
+                        {
+                            return Ok(None);
+                        }
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => interfaces.clear(),
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
@@ -187,12 +193,16 @@ pub fn packets(
                             }));
                         };
                         let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                        packet(&Packet {
+                        if packet(&Packet {
                             frame,
                             time: Some(Timestamp::from_units(units, i.per_second, i.offset)),
                             link: i.link,
                             data: epb.data,
-                        });
+                        })
+                        .is_break()
+                        {
+                            return Ok(None);
+                        }
                     }
                     PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
                         frame += 1;
@@ -202,12 +212,16 @@ pub fn packets(
                                 what: "simple packet before any interface description".into(),
                             }));
                         };
-                        packet(&Packet {
+                        if packet(&Packet {
                             frame,
                             time: None,
                             link: i.link,
                             data: spb.data,
-                        });
+                        })
+                        .is_break()
+                        {
+                            return Ok(None);
+                        }
                     }
                     PcapBlockOwned::NG(_) => {}
                 }

@@ -8,8 +8,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 
-use rustc_hash::{FxHashMap, FxHashSet};
-
 use msnp_xfr::{
     Auth, Connection, ConnectionEvent, Direction, NsForm, Observation, Session, Step, Xfr,
 };
@@ -20,18 +18,31 @@ use crate::follow::Judging;
 use crate::gateway::{self, Carried, Http};
 use crate::logs;
 use crate::reassembly::{Budget, Delivered, Stream};
-use crate::record::{self, Origin, Outcome, Record};
+use crate::record::{Origin, Outcome, Record};
 use crate::report::{ConnSummary, Report};
 
-/// At most this many connections are followed at once; a new one beyond that ends the one
+/// At most this many connections are followed at once; a new one beyond that ends the eighth
 /// idle longest, so memory is bounded by the live connections, not the capture.
-pub const MAX_FLOWS: usize = 16 * 1024;
+pub const MAX_FLOWS: usize = 8 * 1024;
 /// At most this many connections found not to be MSNP are remembered (to skip their packets).
-pub const MAX_IGNORED: usize = 64 * 1024;
-/// How many bytes of a connection's start are held while it is told apart.
+pub const MAX_IGNORED: usize = 16 * 1024;
+/// How many bytes of a connection's start are held while it is told apart (each piece charged
+/// [`EARLY_OVERHEAD`] more).
 pub const MAX_EARLY: usize = 8 * 1024;
+/// What holding one piece of a connection's start is charged beyond its bytes.
+pub const EARLY_OVERHEAD: usize = 128;
+/// The bytes all followed connections may hold at once outside reassembly (their starts while
+/// they are told apart, partial lines, HTTP heads and bodies); past it the connections idle
+/// longest are ended until a quarter is free.
+pub const MAX_HELD: usize = 8 << 20;
+/// Gateway sessions followed at once; past it the oldest is forgotten.
+pub const MAX_SESSIONS: usize = 512;
 /// Referrals waiting for the connection that follows them.
 const MAX_WAITING_REFERRALS: usize = 4096;
+/// Bytes of the cookies of SB referrals waiting (real cookies are some 30 bytes).
+const MAX_WAITING_COOKIES: usize = 512 * 1024;
+/// What ends connections to make room, as their records say.
+const EVICTED: &str = "the tool's limits (too many connections open at once)";
 
 /// The two endpoints of a connection, in a fixed order: an IPv4 pair packed into one integer
 /// (a small table entry, hashed and compared in a few instructions, for every packet), an IPv6
@@ -192,6 +203,8 @@ struct Flow {
     summary: ConnSummary,
     /// The packet count when it was last active, for evicting the idlest.
     active: u64,
+    /// What it is charged against [`MAX_HELD`].
+    held: usize,
 }
 
 impl Flow {
@@ -206,7 +219,18 @@ impl Flow {
             label: None,
             summary: ConnSummary::default(),
             active: 0,
+            held: 0,
         }
+    }
+
+    /// The bytes it holds outside reassembly.
+    fn holding(&self) -> usize {
+        let lines: usize = self.sides.iter().map(|s| s.pending.capacity()).sum();
+        let http = match &self.kind {
+            Kind::Gateway(http) => http.holding(),
+            _ => 0,
+        };
+        self.early_bytes + lines + http
     }
 
     fn side_of(&self, src: SocketAddr) -> usize {
@@ -246,9 +270,13 @@ struct Shared {
     report: Report,
     budget: Budget,
     sessions: HashMap<String, GatewaySession>,
+    /// Session IDs in the order they were first seen (some perhaps closed since).
+    session_order: VecDeque<String>,
     /// SB referrals by cookie: the record to mark when the cookie is presented.
     cookies: HashMap<String, usize>,
     cookie_order: VecDeque<String>,
+    /// The bytes of the cookies in `cookie_order`.
+    cookie_bytes: usize,
     /// NS referrals: (client, address referred to, record).
     referrals: VecDeque<(IpAddr, SocketAddr, usize)>,
 }
@@ -288,6 +316,10 @@ impl Shared {
             pending.extend_from_slice(data);
             let used = self.decode(conn, dir, pending, at, summary);
             pending.drain(..used);
+            // Room a long line needed is not kept by thousands of quiet connections.
+            if pending.is_empty() && pending.capacity() > 256 {
+                *pending = Vec::new();
+            }
         }
     }
 
@@ -344,7 +376,7 @@ impl Shared {
             frame: Some(at.frame),
             time: at
                 .time
-                .map(|t| record::keep(&mut self.report.texts, t.rfc3339().as_bytes())),
+                .map(|t| self.report.store.keep(t.rfc3339().as_bytes())),
             conn: Some(at.conn),
             gateway_session: at.gateway_session,
             ..Origin::default()
@@ -356,43 +388,70 @@ impl Shared {
             mode,
             line,
             observation,
-            &mut self.report.texts,
+            &mut self.report.store,
         ) else {
             return;
         };
-        let index = self.report.records.len();
+        let number = self.report.push(record);
         if let Observation::Xfr { result: Ok(p), .. } = observation {
             if dir == Direction::ServerToClient {
-                self.referral(&p.xfr, index, at.client);
+                self.referral(&p.xfr, number, at.client);
             }
         }
-        self.report.records.push(record);
     }
 
-    /// Remembers a referral to match with the connection that follows it.
-    fn referral(&mut self, xfr: &Xfr<'_>, index: usize, client: IpAddr) {
+    /// The record `number` waits for its referral to be followed, or (`None`) no longer.
+    fn awaiting(&mut self, number: usize, followed_by: Option<u32>, waits: bool) {
+        if let Some(r) = self.report.record_mut(number) {
+            r.awaiting = waits;
+            if let Some(conn) = followed_by {
+                r.followed_by.get_or_insert(conn);
+            }
+        }
+    }
+
+    /// Remembers a referral to match with the connection that follows it; its record waits
+    /// for that (within the report's holding limits).
+    fn referral(&mut self, xfr: &Xfr<'_>, number: usize, client: IpAddr) {
         match xfr {
             Xfr::Sb(sb) => {
                 if let Auth::Cki(cookie) = &sb.auth {
-                    if self.cookie_order.len() >= MAX_WAITING_REFERRALS {
-                        if let Some(old) = self.cookie_order.pop_front() {
-                            self.cookies.remove(&old);
+                    let cookie = cookie.as_str().to_string();
+                    while self.cookie_order.len() >= MAX_WAITING_REFERRALS
+                        || self.cookie_bytes + cookie.len() > MAX_WAITING_COOKIES
+                    {
+                        let Some(old) = self.cookie_order.pop_front() else {
+                            break;
+                        };
+                        self.cookie_bytes -= old.len();
+                        if let Some(old) = self.cookies.remove(&old) {
+                            self.awaiting(old, None, false);
                         }
                     }
-                    self.cookies.insert(cookie.as_str().to_string(), index);
-                    self.cookie_order.push_back(cookie.as_str().to_string());
+                    if let Some(old) = self.cookies.insert(cookie.clone(), number) {
+                        // The same cookie twice: the later referral is the one followed.
+                        self.awaiting(old, None, false);
+                        self.cookie_order.retain(|c| *c != cookie);
+                        self.cookie_bytes = self.cookie_order.iter().map(String::len).sum();
+                    }
+                    self.cookie_bytes += cookie.len();
+                    self.cookie_order.push_back(cookie);
+                    self.awaiting(number, None, true);
                 }
             }
             Xfr::Ns(ns) if !matches!(ns.form, NsForm::Gateway(_)) => {
                 if let (Some(ip), port) = (ns.server.host.ipv4(), ns.server.port_or_default()) {
                     if self.referrals.len() >= MAX_WAITING_REFERRALS {
-                        self.referrals.pop_front();
+                        if let Some((_, _, old)) = self.referrals.pop_front() {
+                            self.awaiting(old, None, false);
+                        }
                     }
                     self.referrals.push_back((
                         client,
                         SocketAddr::new(IpAddr::V4(ip), port.get()),
-                        index,
+                        number,
                     ));
+                    self.awaiting(number, None, true);
                 }
             }
             _ => {}
@@ -408,10 +467,8 @@ impl Shared {
             ["USR", _, _, cookie] | ["ANS", _, _, cookie, _] => *cookie,
             _ => return,
         };
-        if let Some(index) = self.cookies.remove(cookie) {
-            if let Some(r) = self.report.records.get_mut(index) {
-                r.followed_by.get_or_insert(conn);
-            }
+        if let Some(number) = self.cookies.remove(cookie) {
+            self.awaiting(number, Some(conn), false);
         }
     }
 
@@ -422,10 +479,8 @@ impl Shared {
             .iter()
             .position(|(ip, to, _)| *ip == client.ip() && *to == server);
         if let Some(i) = found {
-            if let Some((_, _, index)) = self.referrals.remove(i) {
-                if let Some(r) = self.report.records.get_mut(index) {
-                    r.followed_by.get_or_insert(conn);
-                }
+            if let Some((_, _, number)) = self.referrals.remove(i) {
+                self.awaiting(number, Some(conn), false);
             }
         }
     }
@@ -447,13 +502,13 @@ impl Shared {
             frame: Some(at.frame),
             time: at
                 .time
-                .map(|t| record::keep(&mut self.report.texts, t.rfc3339().as_bytes())),
+                .map(|t| self.report.store.keep(t.rfc3339().as_bytes())),
             conn: Some(at.conn),
             gateway_session: at.gateway_session,
             ..Origin::default()
         };
-        let text = record::keep(&mut self.report.texts, partial);
-        self.report.records.push(Record {
+        let text = self.report.store.keep(partial);
+        self.report.push(Record {
             origin,
             dir: Some(dir),
             version,
@@ -462,18 +517,23 @@ impl Shared {
             outcome: Outcome::Truncated { by },
             truncated: true,
             followed_by: None,
+            awaiting: false,
         });
     }
 }
 
 /// The connections being followed: found by their endpoints once per packet, then addressed
 /// by their slot.
+/// The maps are seeded afresh in every run (foldhash): endpoints are the capture's choice, and
+/// with a fixed hash a capture could make every lookup walk every connection.
 #[derive(Default)]
 struct Flows {
-    v4: FxHashMap<u128, usize>,
-    v6: FxHashMap<(SocketAddr, SocketAddr), usize>,
+    v4: foldhash::HashMap<u128, usize>,
+    v6: foldhash::HashMap<(SocketAddr, SocketAddr), usize>,
     slab: Vec<Option<Flow>>,
     free: Vec<usize>,
+    /// What the live connections hold outside reassembly, as last accounted.
+    held: usize,
 }
 
 impl Flows {
@@ -512,6 +572,7 @@ impl Flows {
 
     fn remove(&mut self, id: usize) -> Option<Flow> {
         let flow = self.slab.get_mut(id)?.take()?;
+        self.held -= flow.held;
         let k = key(flow.ends[0], flow.ends[1]);
         if self.id(&k) == Some(id) {
             match k {
@@ -527,6 +588,15 @@ impl Flows {
         self.v4.len() + self.v6.len()
     }
 
+    /// Brings what connection `id` is charged for up to date.
+    fn account(&mut self, id: usize) {
+        if let Some(Some(flow)) = self.slab.get_mut(id) {
+            let now = flow.holding();
+            self.held = self.held - flow.held + now;
+            flow.held = now;
+        }
+    }
+
     /// The slots in use.
     fn live(&self) -> Vec<usize> {
         (0..self.slab.len())
@@ -539,7 +609,7 @@ impl Flows {
 pub struct Tracker {
     packets: Packets,
     flows: Flows,
-    ignored: FxHashSet<Key>,
+    ignored: foldhash::HashSet<Key>,
     shared: Shared,
     count: u64,
 }
@@ -550,18 +620,26 @@ impl Tracker {
         Tracker {
             packets: Packets::default(),
             flows: Flows::default(),
-            ignored: FxHashSet::default(),
+            ignored: foldhash::HashSet::default(),
             shared: Shared {
                 judging,
                 report,
                 budget: Budget::default(),
                 sessions: HashMap::new(),
+                session_order: VecDeque::new(),
                 cookies: HashMap::new(),
                 cookie_order: VecDeque::new(),
+                cookie_bytes: 0,
                 referrals: VecDeque::new(),
             },
             count: 0,
         }
+    }
+
+    /// The report being written: its ready records may be written (and forgotten) between
+    /// packets.
+    pub fn report_mut(&mut self) -> &mut Report {
+        &mut self.shared.report
     }
 
     /// One captured packet.
@@ -603,7 +681,7 @@ impl Tracker {
                     return;
                 }
                 if self.flows.len() >= MAX_FLOWS {
-                    self.evict(frame, time);
+                    self.evict(frame, time, |t| t.flows.len() > MAX_FLOWS - MAX_FLOWS / 8);
                 }
                 self.shared.report.tcp_connections += 1;
                 let mut flow = Flow::new(seg.src, seg.dst);
@@ -685,18 +763,30 @@ impl Tracker {
             .is_some_and(|f| f.sides.iter().all(|s| s.ended))
         {
             self.finish(id, frame, time, "the end of the connection");
+            return;
+        }
+        self.flows.account(id);
+        if self.flows.held > MAX_HELD {
+            self.evict(frame, time, |t| t.flows.held > MAX_HELD - MAX_HELD / 4);
         }
     }
 
-    /// Ends the connection idle longest, to make room.
-    fn evict(&mut self, frame: u64, time: Option<Timestamp>) {
-        let idlest = self
+    /// Ends the connections idle longest while `more` says so, to make room. Done in batches
+    /// (by the callers' margins), so the sort is paid once per many connections.
+    fn evict(&mut self, frame: u64, time: Option<Timestamp>, more: impl Fn(&Self) -> bool) {
+        let mut live: Vec<(u64, usize)> = self
             .flows
             .live()
             .into_iter()
-            .min_by_key(|&id| self.flows.get(id).map_or(0, |f| f.active));
-        if let Some(id) = idlest {
-            self.finish(id, frame, time, "the end of the capture");
+            .filter_map(|id| Some((self.flows.get(id)?.active, id)))
+            .collect();
+        live.sort_unstable();
+        for (_, id) in live {
+            if !more(self) {
+                break;
+            }
+            self.shared.report.evicted += 1;
+            self.finish(id, frame, time, EVICTED);
         }
     }
 
@@ -776,10 +866,12 @@ impl Tracker {
         }
         match flow.kind {
             Kind::Undecided => {
-                let room = MAX_EARLY.saturating_sub(flow.early_bytes);
+                let room = MAX_EARLY.saturating_sub(flow.early_bytes + EARLY_OVERHEAD);
                 let held = &data[..data.len().min(room)];
-                flow.early_bytes += held.len();
-                flow.early.push((side, held.to_vec(), frame, time));
+                if !held.is_empty() {
+                    flow.early_bytes += held.len() + EARLY_OVERHEAD;
+                    flow.early.push((side, held.to_vec(), frame, time));
+                }
                 self.decide(id, false);
             }
             _ => self.follow(id, side, data, frame, time),
@@ -800,7 +892,7 @@ impl Tracker {
         };
         let bytes = [side_bytes(flow, 0), side_bytes(flow, 1)];
         let lines = [first_line(&bytes[0]), first_line(&bytes[1])];
-        let full = flow.early_bytes >= MAX_EARLY || at_end;
+        let full = flow.early_bytes + EARLY_OVERHEAD >= MAX_EARLY || at_end;
         if flow.client.is_none() {
             let roles = [lines[0].and_then(role_of), lines[1].and_then(role_of)];
             flow.client = match roles {
@@ -849,6 +941,7 @@ impl Tracker {
             "msnp"
         };
         flow.kind = kind;
+        flow.early_bytes = 0;
         let early = std::mem::take(&mut flow.early);
         self.shared.connected(client_addr, server_addr, name);
         for (side, bytes, frame, time) in early {
@@ -900,9 +993,7 @@ impl Tracker {
                         } => {
                             shared.gateway(session, client, data, at);
                         }
-                        Carried::Closed { session } => {
-                            shared.sessions.remove(session);
-                        }
+                        Carried::Closed { session } => shared.close_session(session),
                     },
                 );
             }
@@ -967,11 +1058,12 @@ impl Tracker {
             }
         }
         if let Some(mut flow) = self.flows.remove(id) {
-            if flow.label.is_some() {
+            if let Some(label) = flow.label {
                 for s in &flow.sides {
                     flow.summary.conflicts += s.stream.stats.conflict_bytes;
                 }
-                self.shared.report.tcp.push(flow.summary);
+                self.shared.report.list(flow.summary);
+                self.shared.report.retire(label);
             }
         }
     }
@@ -983,10 +1075,12 @@ impl Tracker {
         for id in open {
             self.finish(id, last_frame, last_time, "the end of the capture");
         }
+        let sessions: Vec<String> = self.shared.sessions.keys().cloned().collect();
+        for session in sessions {
+            self.shared.close_session(&session);
+        }
         let mut report = self.shared.report;
-        report.tcp.sort_by_key(|s| s.first.1);
-        report.connections = report.tcp.len();
-        report.msnp_lines = report.tcp.iter().map(|c| c.lines as usize).sum();
+        report.end_listing();
         report
     }
 }
@@ -995,6 +1089,17 @@ impl Shared {
     /// Bytes of a gateway session.
     fn gateway(&mut self, session: &str, client: bool, data: &[u8], at: At) {
         if !self.sessions.contains_key(session) {
+            while self.sessions.len() >= MAX_SESSIONS {
+                let Some(old) = self.session_order.pop_front() else {
+                    break;
+                };
+                self.close_session(&old);
+            }
+            if self.session_order.len() >= 2 * MAX_SESSIONS {
+                let sessions = &self.sessions;
+                self.session_order.retain(|s| sessions.contains_key(s));
+            }
+            self.session_order.push_back(session.to_string());
             let label = self.label(session.to_string());
             let conn = self.connection();
             self.sessions.insert(
@@ -1020,6 +1125,13 @@ impl Shared {
         let i = usize::from(!client);
         self.feed(&mut s.conn, &mut s.pending[i], dir, data, at, &mut summary);
         self.sessions.insert(session.to_string(), s);
+    }
+
+    /// A gateway session is over (or forgotten to make room).
+    fn close_session(&mut self, session: &str) {
+        if let Some(s) = self.sessions.remove(session) {
+            self.report.retire(s.label);
+        }
     }
 }
 

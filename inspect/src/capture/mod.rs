@@ -1,7 +1,7 @@
 //! Packet captures (pcap, pcapng): packets, then TCP segments, then connections followed as
 //! MSNP or as the MSN HTTP gateway, in one streaming pass.
 //!
-//! - [`file`]: the capture file's packets (pcap-parser);
+//! - [`file`](mod@file): the capture file's packets (pcap-parser);
 //! - [`packet`]: link layer, IP (fragments put back together) and TCP (etherparse);
 //! - [`flow`]: each TCP connection reassembled (see [`crate::reassembly`]), told apart as MSNP
 //!   or gateway traffic by its first lines, and fed to msnp-xfr's `Connection`.
@@ -11,18 +11,25 @@ pub mod flow;
 pub mod packet;
 
 use std::io::Read;
+use std::ops::ControlFlow;
 
 use crate::follow::Judging;
-use crate::report::{Input, Report};
+use crate::report::{Input, Output, Report};
 
 /// Reads the capture `reader` (named `name`) and reports every XFR and XFR error reply in its
 /// MSNP connections. `progress` is told how many bytes have been read.
+///
+/// With an `output`, records are written to it as soon as they are final (a referral's once
+/// its follower is known), and forgotten: the report returned holds only what is left to
+/// write ([`Report::write_rest`]), so memory does not grow with the capture. Without, the
+/// report holds every record. Reading stops early when writing fails.
 pub fn read(
     name: &str,
     reader: impl Read + Send,
     ng: bool,
     judging: Judging,
     progress: impl FnMut(u64),
+    mut output: Option<&mut Output<'_>>,
 ) -> Result<Report, String> {
     let mut tracker = flow::Tracker::new(Report::new(name, Input::Capture { ng }), judging);
     let mut last = (0, None);
@@ -31,6 +38,16 @@ pub fn read(
         |packet| {
             last = (packet.frame, packet.time);
             tracker.packet(packet);
+            if let Some(output) = output.as_deref_mut() {
+                let report = tracker.report_mut();
+                if report.wants_writing() {
+                    report.write_ready(output);
+                }
+                if output.failed() {
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
         },
         progress,
     )
@@ -76,7 +93,7 @@ pub fn follow_tcp(reader: impl Read + Send) -> Result<Vec<FollowedTcp>, String> 
         reader,
         |p| {
             let Some(seg) = packets.tcp(p.link, p.data) else {
-                return;
+                return ControlFlow::Continue(());
             };
             let key = if seg.src <= seg.dst {
                 (seg.src, seg.dst)
@@ -119,6 +136,7 @@ pub fn follow_tcp(reader: impl Read + Send) -> Result<Vec<FollowedTcp>, String> 
             if let Some(ack) = seg.ack {
                 o.streams[1 - side].acked(ack, &mut budget, &mut |d| put(&mut data[1 - side], d));
             }
+            ControlFlow::Continue(())
         },
         |_| {},
     )?;
