@@ -364,6 +364,16 @@ impl Record {
 
     /// Everything the record says; `report` is the one it belongs to (its file and labels).
     pub fn expand<'r>(&'r self, report: &'r impl Context) -> Expanded<'r> {
+        self.expand_as(report, true)
+    }
+
+    /// What the JSON object says: [`Record::expand`] without the human table's `fields` and
+    /// `notes` (left empty), which a large capture's JSON would pay for and never show.
+    pub fn expand_keys<'r>(&'r self, report: &'r impl Context) -> Expanded<'r> {
+        self.expand_as(report, false)
+    }
+
+    fn expand_as<'r>(&'r self, report: &'r impl Context, human: bool) -> Expanded<'r> {
         let o = &self.origin;
         let store = report.store();
         let label = |i: Option<u32>| i.map(|i| store.label(i));
@@ -412,7 +422,9 @@ impl Record {
                 e.trid = Some(trid.0);
                 e.server = Some(request.as_str());
                 e.code = Some(code.0);
-                e.fields = format!("trid={trid} to XFR {request}: {code}");
+                if human {
+                    e.fields = format!("trid={trid} to XFR {request}: {code}");
+                }
             }
             Outcome::Truncated { by } => {
                 let message = format!("the line was cut off by {by} before its line end");
@@ -425,7 +437,7 @@ impl Record {
             }
             Outcome::Xfr { .. } | Outcome::Failed { .. } => {
                 match parse_with(self.text(report), self.mode, self.version) {
-                    Ok(parsed) => e.decoded(&parsed.xfr, parsed.deviations),
+                    Ok(parsed) => e.decoded(&parsed.xfr, parsed.deviations, human),
                     Err(error) => {
                         e.notes = format!("error: {error}");
                         e.error = Some(ErrorInfo {
@@ -437,7 +449,7 @@ impl Record {
                 }
             }
         }
-        if let Some(next) = e.followed_by {
+        if let (Some(next), true) = (e.followed_by, human) {
             e.fields = format!("{} -> {next}", e.fields);
         }
         e
@@ -445,7 +457,7 @@ impl Record {
 }
 
 impl Expanded<'_> {
-    fn decoded(&mut self, xfr: &Xfr<'_>, deviations: Deviations) {
+    fn decoded(&mut self, xfr: &Xfr<'_>, deviations: Deviations, human: bool) {
         let legal = xfr.legal_versions();
         self.kind = Some(xfr.kind().as_str());
         self.trid = Some(xfr.trid().0);
@@ -453,30 +465,39 @@ impl Expanded<'_> {
         self.legal_in = legal.iter().map(Version::as_str).collect();
         self.deviations = deviations.iter().map(|d| d.name()).collect();
         self.canonical = Some(xfr.to_string());
-        let mut fields = vec![format!("trid={}", xfr.trid())];
+        let mut fields: Vec<String> = Vec::new();
+        // The table's column only where it is shown.
+        macro_rules! field {
+            ($($text:tt)*) => {
+                if human {
+                    fields.push(format!($($text)*));
+                }
+            };
+        }
+        field!("trid={}", xfr.trid());
         if let Some(server) = xfr.server() {
             self.host = Some(server.host.as_str().to_string());
             self.port = server.port.map(|p| p.get());
-            fields.push(format!("{} {server}", xfr.server_type()));
+            field!("{} {server}", xfr.server_type());
         }
         match xfr {
-            Xfr::Request(r) => fields.push(format!("asks for {}", r.server)),
-            Xfr::SoftReset => fields.push("soft reset".into()),
+            Xfr::Request(r) => field!("asks for {}", r.server),
+            Xfr::SoftReset => field!("soft reset"),
             Xfr::Ns(ns) => {
                 self.gateway = Some(matches!(ns.form, NsForm::Gateway(_)));
                 match &ns.form {
                     NsForm::Current(current) => {
                         self.current = Some(current.to_string());
-                        fields.push(format!("current={current}"));
+                        field!("current={current}");
                     }
                     NsForm::Hop(hop) | NsForm::Gateway(hop) => {
                         self.hop = Some(hop.as_str().to_string());
                         if matches!(ns.form, NsForm::Gateway(_)) {
-                            fields.push("gateway".into());
+                            field!("gateway");
                         }
                         let mut buf = [0u8; msnp_xfr::MAX_TOKEN_LEN];
-                        if let Some(count) = hop.header("XfrCount", &mut buf) {
-                            fields.push(format!("hop XfrCount={count}"));
+                        if let (true, Some(count)) = (human, hop.header("XfrCount", &mut buf)) {
+                            field!("hop XfrCount={count}");
                         }
                     }
                     _ => {}
@@ -485,26 +506,29 @@ impl Expanded<'_> {
             Xfr::Sb(sb) => {
                 self.auth = Some(sb.auth.method());
                 self.cookie = sb.auth.param().map(|p| p.as_str().to_string());
-                fields.push(match &sb.auth {
-                    Auth::Ctp => "CTP".to_string(),
-                    auth => format!(
+                match &sb.auth {
+                    Auth::Ctp => field!("CTP"),
+                    auth => field!(
                         "{} {}",
                         auth.method(),
                         auth.param().map_or("", |p| p.as_str())
                     ),
-                });
+                }
                 match sb.form {
-                    SbForm::Domain => fields.push("U messenger.msn.com".into()),
+                    SbForm::Domain => field!("U messenger.msn.com"),
                     SbForm::Direct(direct) => {
                         self.direct = Some(direct);
-                        fields.push(format!("U messenger.msn.com direct={}", u8::from(direct)));
+                        field!("U messenger.msn.com direct={}", u8::from(direct));
                     }
                     _ => {}
                 }
             }
             _ => {}
         }
-        fields.push(format!("[{legal}]"));
+        if !human {
+            return;
+        }
+        field!("[{legal}]");
         self.fields = fields.join(" ");
         let (advisory, tolerated): (Vec<_>, Vec<_>) =
             deviations.iter().partition(|d| d.is_advisory());

@@ -133,6 +133,9 @@ pub struct Output<'w> {
     /// The human table's heading is written.
     started: bool,
     conn_width: usize,
+    /// A record's JSON, made here and written in one piece: serde_json's many small writes
+    /// through `out`'s vtable cost more than the copy.
+    line: Vec<u8>,
     /// The first error writing met; nothing more is written after it.
     pub error: Option<io::Error>,
 }
@@ -145,6 +148,7 @@ impl<'w> Output<'w> {
             out: Box::new(out),
             started: false,
             conn_width: 4,
+            line: Vec::new(),
             error: None,
         }
     }
@@ -359,12 +363,15 @@ impl Report {
     }
 
     fn write_record(&self, record: &Record, output: &mut Output<'_>) -> io::Result<()> {
-        let r = record.expand(self);
         let out = &mut output.out;
         if output.json {
-            serde_json::to_writer(&mut *out, &r)?;
-            return out.write_all(b"\n");
+            let line = &mut output.line;
+            line.clear();
+            serde_json::to_writer(&mut *line, &record.expand_keys(self))?;
+            line.push(b'\n');
+            return out.write_all(line);
         }
+        let r = record.expand(self);
         let place = r
             .line
             .map(|l| l.to_string())

@@ -267,6 +267,8 @@ struct At {
 /// referrals waiting to be followed.
 struct Shared {
     judging: Judging,
+    /// A connection as it starts, as `judging` asks.
+    fresh: Connection,
     report: Report,
     budget: Budget,
     sessions: HashMap<String, GatewaySession>,
@@ -282,16 +284,10 @@ struct Shared {
 }
 
 impl Shared {
+    /// A new connection's state: a copy of one made at the start (building the payload
+    /// tables anew for each of thousands of connections showed in profiles).
     fn connection(&self) -> Connection {
-        let j = self.judging;
-        match j.version {
-            Some(v) => Connection::with_decoders(
-                Session::with_version(j.mode, v),
-                msnp_xfr::DecoderConfig::new(Direction::ClientToServer).mode(j.mode),
-                msnp_xfr::DecoderConfig::new(Direction::ServerToClient).mode(j.mode),
-            ),
-            None => Connection::new(j.mode),
-        }
+        self.fresh.clone()
     }
 
     fn label(&mut self, text: String) -> u32 {
@@ -534,14 +530,23 @@ struct Flows {
     free: Vec<usize>,
     /// What the live connections hold outside reassembly, as last accounted.
     held: usize,
+    /// The last connection looked up: a connection's packets tend to come together.
+    last: Option<(Key, usize)>,
 }
 
 impl Flows {
-    fn id(&self, k: &Key) -> Option<usize> {
-        match k {
+    fn id(&mut self, k: &Key) -> Option<usize> {
+        if let Some((last, id)) = &self.last {
+            if last == k {
+                return Some(*id);
+            }
+        }
+        let id = match k {
             Key::V4(k) => self.v4.get(k).copied(),
             Key::V6(a, b) => self.v6.get(&(*a, *b)).copied(),
-        }
+        }?;
+        self.last = Some((*k, id));
+        Some(id)
     }
 
     fn get(&self, id: usize) -> Option<&Flow> {
@@ -580,6 +585,8 @@ impl Flows {
                 Key::V6(a, b) => self.v6.remove(&(a, b)),
             };
         }
+        // After the lookup above, which remembers what it found.
+        self.last = None;
         self.free.push(id);
         Some(flow)
     }
@@ -623,6 +630,14 @@ impl Tracker {
             ignored: foldhash::HashSet::default(),
             shared: Shared {
                 judging,
+                fresh: match judging.version {
+                    Some(v) => Connection::with_decoders(
+                        Session::with_version(judging.mode, v),
+                        msnp_xfr::DecoderConfig::new(Direction::ClientToServer).mode(judging.mode),
+                        msnp_xfr::DecoderConfig::new(Direction::ServerToClient).mode(judging.mode),
+                    ),
+                    None => Connection::new(judging.mode),
+                },
                 report,
                 budget: Budget::default(),
                 sessions: HashMap::new(),
