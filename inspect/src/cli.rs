@@ -176,7 +176,7 @@ enum Message {
     /// Output, in blocks.
     Out(Vec<u8>),
     /// The input is done.
-    Done(Result<Done, Failure>),
+    Done(Box<Result<Done, Failure>>),
 }
 
 /// Output blocks on their way to the writer: a worker that gets far ahead of it waits, so an
@@ -384,7 +384,7 @@ pub fn run(
             }
         };
         drop(output);
-        let _ = tx.send(Message::Done(result));
+        let _ = tx.send(Message::Done(Box::new(result)));
     };
     let mut worst = Outcome::Decoded;
     let mut all = Summary::default();
@@ -416,30 +416,33 @@ pub fn run(
                             started = true;
                             out.write_all(&block)?;
                         }
-                        Message::Done(Ok(done)) => {
-                            if let Some(warning) = &done.warning {
-                                writeln!(err, "msnp-inspect: {}: warning: {warning}", names[i])?;
-                            }
-                            if done.counts.failed() > 0 {
-                                worst = worst.max(Outcome::Failed);
-                            }
-                            all.merge(&done.counts);
-                            totals.0 += done.msnp_lines;
-                            totals.1 += done.connections;
-                            reports += 1;
-                            break;
-                        }
-                        Message::Done(Err(failure)) => {
-                            match failure {
-                                Failure::Read(message) => {
+                        Message::Done(done) => {
+                            match *done {
+                                Ok(done) => {
+                                    if let Some(warning) = &done.warning {
+                                        writeln!(
+                                            err,
+                                            "msnp-inspect: {}: warning: {warning}",
+                                            names[i]
+                                        )?;
+                                    }
+                                    if done.counts.failed() > 0 {
+                                        worst = worst.max(Outcome::Failed);
+                                    }
+                                    all.merge(&done.counts);
+                                    totals.0 += done.msnp_lines;
+                                    totals.1 += done.connections;
+                                    reports += 1;
+                                }
+                                Err(Failure::Read(message)) => {
                                     writeln!(err, "msnp-inspect: {message}")?;
                                     worst = worst.max(Outcome::ReadError);
                                 }
-                                Failure::NoTraffic(message) => {
+                                Err(Failure::NoTraffic(message)) => {
                                     writeln!(err, "msnp-inspect: {message}")?;
                                     worst = worst.max(Outcome::NoTraffic);
                                 }
-                                Failure::Write => {}
+                                Err(Failure::Write) => {}
                             }
                             break;
                         }

@@ -122,9 +122,7 @@ pub fn log(file: &str, text: &[u8], format: Format, judging: Judging) -> Report 
     let mut msnp_lines = 0;
     // Each connection's label, made once.
     let mut labels: HashMap<u64, u32, BuildHasherDefault<KeyHasher>> = HashMap::default();
-    let mut records = std::mem::take(&mut report.records);
-    let mut store = std::mem::take(&mut report.store);
-    report.connections = observe(
+    let connections = observe(
         text,
         format,
         judging,
@@ -133,6 +131,7 @@ pub fn log(file: &str, text: &[u8], format: Format, judging: Judging) -> Report 
             if !Record::reported(observation) {
                 return;
             }
+            let store = &mut report.store;
             let conn = entry.conn.map(|c| {
                 *labels.entry(c.key).or_insert_with(|| {
                     store.add_label(String::from_utf8_lossy(c.label).into_owned())
@@ -144,20 +143,14 @@ pub fn log(file: &str, text: &[u8], format: Format, judging: Judging) -> Report 
                 conn,
                 ..Origin::default()
             };
-            records.extend(Record::new(
-                origin,
-                direction,
-                judging.mode,
-                line,
-                observation,
-                &mut store,
-            ));
+            if let Some(record) =
+                Record::new(origin, direction, judging.mode, line, observation, store)
+            {
+                report.push(record);
+            }
         },
     );
+    report.connections = connections;
     report.msnp_lines = msnp_lines;
-    report.store = store;
-    for record in records {
-        report.push(record);
-    }
     report
 }

@@ -494,15 +494,35 @@ fn record_start(record: &Record) -> usize {
         .map_or(record.text.start, |t| t.start.min(record.text.start))
 }
 
-/// Counts over the records of one or more inputs.
-#[derive(Debug, Clone, Default)]
+/// Counts over the records of one or more inputs. Every record is counted as it is added, so
+/// the counts are fixed tables where they can be (a few adds, no lookups).
+#[derive(Debug, Clone)]
 pub struct Summary {
     total: usize,
     failed: usize,
-    kinds: BTreeMap<&'static str, usize>,
-    versions: BTreeMap<Option<Version>, usize>,
+    /// By [`KINDS`].
+    kinds: [usize; KINDS.len()],
+    /// By version number (0: unknown).
+    versions: [usize; 22],
+    /// By name (most records have none).
     deviations: BTreeMap<&'static str, usize>,
     errors: BTreeMap<&'static str, usize>,
+}
+
+/// The kinds a record can be, in the order the summary names them.
+const KINDS: [&str; 6] = ["error", "error-reply", "ns", "request", "reset", "sb"];
+
+impl Default for Summary {
+    fn default() -> Self {
+        Summary {
+            total: 0,
+            failed: 0,
+            kinds: [0; KINDS.len()],
+            versions: [0; 22],
+            deviations: BTreeMap::new(),
+            errors: BTreeMap::new(),
+        }
+    }
 }
 
 impl Summary {
@@ -510,10 +530,16 @@ impl Summary {
     pub fn add(&mut self, r: &Record) {
         self.total += 1;
         self.failed += usize::from(!r.ok());
-        *self.kinds.entry(r.kind_name()).or_default() += 1;
-        *self.versions.entry(r.version).or_default() += 1;
-        for d in r.deviations().iter() {
-            *self.deviations.entry(d.name()).or_default() += 1;
+        let kind = r.kind_name();
+        if let Some(i) = KINDS.iter().position(|k| *k == kind) {
+            self.kinds[i] += 1;
+        }
+        self.versions[r.version.map_or(0, |v| usize::from(v.number()))] += 1;
+        let deviations = r.deviations();
+        if !deviations.is_empty() {
+            for d in deviations.iter() {
+                *self.deviations.entry(d.name()).or_default() += 1;
+            }
         }
         match r.outcome {
             Outcome::Failed { error } => *self.errors.entry(error).or_default() += 1,
@@ -524,17 +550,20 @@ impl Summary {
 
     /// Adds the counts of `other`.
     pub fn merge(&mut self, other: &Summary) {
-        fn into<K: Ord + Clone>(a: &mut BTreeMap<K, usize>, b: &BTreeMap<K, usize>) {
-            for (k, n) in b {
-                *a.entry(k.clone()).or_default() += n;
-            }
-        }
         self.total += other.total;
         self.failed += other.failed;
-        into(&mut self.kinds, &other.kinds);
-        into(&mut self.versions, &other.versions);
-        into(&mut self.deviations, &other.deviations);
-        into(&mut self.errors, &other.errors);
+        for (a, b) in self.kinds.iter_mut().zip(other.kinds) {
+            *a += b;
+        }
+        for (a, b) in self.versions.iter_mut().zip(other.versions) {
+            *a += b;
+        }
+        for (k, n) in &other.deviations {
+            *self.deviations.entry(k).or_default() += n;
+        }
+        for (k, n) in &other.errors {
+            *self.errors.entry(k).or_default() += n;
+        }
     }
 
     /// How many records were counted.
@@ -554,14 +583,16 @@ impl Summary {
         msnp_lines: usize,
         connections: usize,
     ) -> io::Result<()> {
-        fn counts<K>(map: &BTreeMap<K, usize>, name: impl Fn(&K) -> String) -> String {
-            if map.is_empty() {
-                return "none".into();
+        fn counts<'a>(list: impl Iterator<Item = (String, &'a usize)>) -> String {
+            let parts: Vec<String> = list
+                .filter(|(_, n)| **n > 0)
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            if parts.is_empty() {
+                "none".into()
+            } else {
+                parts.join(", ")
             }
-            map.iter()
-                .map(|(k, n)| format!("{} {n}", name(k)))
-                .collect::<Vec<_>>()
-                .join(", ")
         }
         writeln!(out)?;
         writeln!(
@@ -574,12 +605,19 @@ impl Summary {
             connections,
             if connections == 1 { "" } else { "s" }
         )?;
-        let text = |k: &&str| k.to_string();
-        let version = |v: &Option<Version>| v.map_or("unknown".to_string(), |v| v.to_string());
-        writeln!(out, "  by kind:      {}", counts(&self.kinds, text))?;
-        writeln!(out, "  by version:   {}", counts(&self.versions, version))?;
-        writeln!(out, "  deviations:   {}", counts(&self.deviations, text))?;
-        writeln!(out, "  errors:       {}", counts(&self.errors, text))
+        let kinds = KINDS.iter().map(|k| k.to_string()).zip(&self.kinds);
+        let versions = (0..self.versions.len())
+            .map(|n| match Version::new(n as u8) {
+                Some(v) => v.to_string(),
+                None => "unknown".to_string(),
+            })
+            .zip(&self.versions);
+        let deviations = self.deviations.iter().map(|(k, n)| (k.to_string(), n));
+        let errors = self.errors.iter().map(|(k, n)| (k.to_string(), n));
+        writeln!(out, "  by kind:      {}", counts(kinds))?;
+        writeln!(out, "  by version:   {}", counts(versions))?;
+        writeln!(out, "  deviations:   {}", counts(deviations))?;
+        writeln!(out, "  errors:       {}", counts(errors))
     }
 }
 
