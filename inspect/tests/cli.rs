@@ -1,6 +1,3 @@
-//! Runs the `inspect` example (built by `cargo test` alongside the tests) on the shipped sample
-//! and on stdin, and checks its JSON, its human output and its exit status.
-
 //! The `msnp-inspect` binary as a user runs it: the embedded samples, JSON Lines with the
 //! documented keys, several files and stdin, forced formats, and every exit status.
 
@@ -409,4 +406,65 @@ fn usage_and_read_errors_exit_2() {
     let out = inspect(&["--help"], None);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("usage: msnp-inspect"));
+}
+
+/// Several inputs, a large capture among them (its output many blocks long, written while it
+/// is read, and read alongside the others): the output is each input's own, in the order given,
+/// whichever finishes first; a missing file in the middle is reported in its place.
+#[test]
+fn several_inputs_are_written_in_order_as_each_alone() {
+    let dir = std::env::temp_dir().join(format!("msnp-inspect-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = dir.join("big.pcap");
+    let mut capture = Vec::new();
+    msnp_xfr_testkit::bigcap::write(&mut capture, 12 << 20).unwrap();
+    std::fs::write(&big, &capture).unwrap();
+    let big = big.to_string_lossy().into_owned();
+    let (log, missing) = (data("amsn.txt"), dir.join("missing.log"));
+    let missing = missing.to_string_lossy().into_owned();
+    for json in [true, false] {
+        let alone = |input: &str| {
+            let mut args = vec!["--quiet", input];
+            if json {
+                args.push("--json");
+            }
+            inspect(&args, None).stdout
+        };
+        let mut args = vec!["--quiet", &big, &log, &missing, &big, &log];
+        if json {
+            args.push("--json");
+        }
+        let out = inspect(&args, None);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("missing.log"), "{stderr}");
+        let (big_alone, log_alone) = (alone(&big), alone(&log));
+        assert!(big_alone.len() > 200_000, "{} bytes", big_alone.len());
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if json {
+            let expected = [&big_alone[..], &log_alone, &big_alone, &log_alone].concat();
+            assert!(
+                out.stdout == expected,
+                "the JSON differs from each input's alone"
+            );
+        } else {
+            // Each report whole, a blank line between them, then the summary of all.
+            let expected = [
+                &big_alone[..],
+                b"\n",
+                &log_alone,
+                b"\n",
+                &big_alone,
+                b"\n",
+                &log_alone,
+            ]
+            .concat();
+            assert!(
+                out.stdout.starts_with(&expected),
+                "the table differs from each input's alone"
+            );
+            assert!(stdout[expected.len()..].starts_with("\n== all 4 inputs\n"));
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
