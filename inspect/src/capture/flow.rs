@@ -279,8 +279,12 @@ struct Shared {
     cookie_order: VecDeque<String>,
     /// The bytes of the cookies in `cookie_order`.
     cookie_bytes: usize,
-    /// NS referrals: (client, address referred to, record).
+    /// NS referrals in the order they were made: (client, address referred to, record); some
+    /// perhaps followed since.
     referrals: VecDeque<(IpAddr, SocketAddr, usize)>,
+    /// The records of NS referrals not followed yet, by client and address, oldest first: a
+    /// new connection finds its referral without a walk through every one waiting.
+    referred: HashMap<(IpAddr, SocketAddr), VecDeque<usize>>,
 }
 
 impl Shared {
@@ -438,15 +442,30 @@ impl Shared {
             Xfr::Ns(ns) if !matches!(ns.form, NsForm::Gateway(_)) => {
                 if let (Some(ip), port) = (ns.server.host.ipv4(), ns.server.port_or_default()) {
                     if self.referrals.len() >= MAX_WAITING_REFERRALS {
-                        if let Some((_, _, old)) = self.referrals.pop_front() {
-                            self.awaiting(old, None, false);
+                        if let Some((ip, to, old)) = self.referrals.pop_front() {
+                            // Still waiting only if its follower has not come: then it is the
+                            // oldest of its client and address.
+                            let mut given_up = false;
+                            if let Some(waiting) = self.referred.get_mut(&(ip, to)) {
+                                if waiting.front() == Some(&old) {
+                                    waiting.pop_front();
+                                    given_up = true;
+                                }
+                                if waiting.is_empty() {
+                                    self.referred.remove(&(ip, to));
+                                }
+                            }
+                            if given_up {
+                                self.awaiting(old, None, false);
+                            }
                         }
                     }
-                    self.referrals.push_back((
-                        client,
-                        SocketAddr::new(IpAddr::V4(ip), port.get()),
-                        number,
-                    ));
+                    let to = SocketAddr::new(IpAddr::V4(ip), port.get());
+                    self.referrals.push_back((client, to, number));
+                    self.referred
+                        .entry((client, to))
+                        .or_default()
+                        .push_back(number);
                     self.awaiting(number, None, true);
                 }
             }
@@ -470,14 +489,16 @@ impl Shared {
 
     /// A new connection from `client` to `server`: the NS referral it follows, if any.
     fn connected(&mut self, client: SocketAddr, server: SocketAddr, conn: u32) {
-        let found = self
-            .referrals
-            .iter()
-            .position(|(ip, to, _)| *ip == client.ip() && *to == server);
-        if let Some(i) = found {
-            if let Some((_, _, number)) = self.referrals.remove(i) {
-                self.awaiting(number, Some(conn), false);
-            }
+        let key = (client.ip(), server);
+        let Some(waiting) = self.referred.get_mut(&key) else {
+            return;
+        };
+        let number = waiting.pop_front();
+        if waiting.is_empty() {
+            self.referred.remove(&key);
+        }
+        if let Some(number) = number {
+            self.awaiting(number, Some(conn), false);
         }
     }
 
@@ -646,6 +667,7 @@ impl Tracker {
                 cookie_order: VecDeque::new(),
                 cookie_bytes: 0,
                 referrals: VecDeque::new(),
+                referred: HashMap::new(),
             },
             count: 0,
         }
