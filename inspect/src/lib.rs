@@ -1,15 +1,18 @@
 //! # msnp-inspect
 //!
 //! Finds every MSN Messenger `XFR` — the command that sends a client to its next server — in
-//! the text logs people have, and decodes it with [`msnp_xfr`]. The binary `msnp-inspect` is a
-//! thin layer over this library.
+//! the packet captures and text logs people have, and decodes it with [`msnp_xfr`]. The binary
+//! `msnp-inspect` is a thin layer over this library.
 //!
 //! - [`logs`]: the log formats, detected from the text, read into protocol lines with their
 //!   direction, connection, time and line number;
-//! - [`follow`]: one session per connection, so each line is judged against the version its
-//!   connection's `VER` exchange fixed;
+//! - [`follow`]: one session per connection of a log, so each line is judged against the
+//!   version its connection's `VER` exchange fixed;
+//! - [`capture`]: pcap and pcapng files, their packets, TCP segments and connections, each fed
+//!   to msnp-xfr's `Connection`; [`reassembly`] puts a TCP direction back in order, [`gateway`]
+//!   takes MSNP out of the HTTP gateway's requests and responses;
 //! - [`record`]: what is reported of each XFR and XFR error reply;
-//! - [`report`]: one input's records, as a table or JSON Lines;
+//! - [`report`]: one input's records, written as a table or JSON Lines as they become final;
 //! - [`cli`]: the command line.
 //!
 //! ```
