@@ -466,3 +466,87 @@ fn written_as_read_is_the_same_as_read_whole() {
         }
     }
 }
+
+/// Referral matching at its edges: a cookie handed out twice is followed from the later
+/// referral; a referral whose cookie is never presented keeps `followed_by` null, as does an NS
+/// referral to an address the client never connects to; the client connecting twice to a
+/// referred address follows the one referral once.
+#[test]
+fn referrals_matched_at_their_edges() {
+    use std::borrow::Cow;
+
+    use msnp_inspect::capture::flow::Tracker;
+    use msnp_inspect::capture::packet::Segment;
+    use msnp_inspect::report::Input;
+    use msnp_xfr_testkit::pcap::{Conversation, Seg};
+
+    let addr = |s: &str| s.parse::<std::net::SocketAddr>().unwrap();
+    let mut segments: Vec<Seg> = Vec::new();
+    let mut ns = Conversation::new(addr("10.0.0.1:40000"), addr("192.0.2.1:1863"), [100, 200]);
+    ns.handshake()
+        .send(true, b"VER 1 MSNP8 CVR0\r\n")
+        .send(false, b"VER 1 MSNP8\r\n")
+        .send(true, b"XFR 2 SB\r\n")
+        .send(false, b"XFR 2 SB 192.0.2.9:1863 CKI same.1\r\n")
+        .send(true, b"XFR 3 SB\r\n")
+        .send(false, b"XFR 3 SB 192.0.2.9:1863 CKI same.1\r\n")
+        .send(true, b"XFR 4 SB\r\n")
+        .send(false, b"XFR 4 SB 192.0.2.9:1863 CKI never.presented\r\n")
+        .send(false, b"XFR 5 NS 192.0.2.7:1863 0 192.0.2.1:1863\r\n")
+        .send(false, b"XFR 6 NS 192.0.2.8:1863 0 192.0.2.1:1863\r\n");
+    segments.append(&mut ns.segments);
+    let mut sb = Conversation::new(addr("10.0.0.1:40001"), addr("192.0.2.9:1863"), [300, 400]);
+    sb.handshake()
+        .send(true, b"USR 1 a@b.c same.1\r\n")
+        .send(false, b"USR 1 OK a@b.c A\r\n");
+    segments.append(&mut sb.segments);
+    for port in [40002, 40003] {
+        let mut next = Conversation::new(
+            addr(&format!("10.0.0.1:{port}")),
+            addr("192.0.2.7:1863"),
+            [500, 600],
+        );
+        next.handshake().send(true, b"VER 1 MSNP8 CVR0\r\n");
+        segments.append(&mut next.segments);
+    }
+    let mut tracker = Tracker::new(Report::new("edges", Input::Capture { ng: false }), LENIENT);
+    for (i, s) in segments.iter().enumerate() {
+        let seg = Segment {
+            src: s.src,
+            dst: s.dst,
+            seq: s.seq,
+            ack: s.flags.ack,
+            syn: s.flags.syn,
+            fin: s.flags.fin,
+            rst: s.flags.rst,
+            payload: Cow::Borrowed(&s.payload),
+        };
+        tracker.segment(&seg, i as u64 + 1, None);
+    }
+    let report = tracker.finish_all(segments.len() as u64, None);
+    let followed: Vec<(Option<u32>, Option<&str>)> = report
+        .records
+        .iter()
+        .filter(|r| r.dir == Some(msnp_xfr::Direction::ServerToClient))
+        .map(|r| {
+            let e = r.expand(&report);
+            (e.trid, e.followed_by)
+        })
+        .collect();
+    assert_eq!(
+        followed,
+        [
+            (Some(2), None),
+            (Some(3), Some("10.0.0.1:40001 -> 192.0.2.9:1863")),
+            (Some(4), None),
+            (Some(5), Some("10.0.0.1:40002 -> 192.0.2.7:1863")),
+            (Some(6), None),
+        ]
+    );
+    assert!(
+        report
+            .records
+            .iter()
+            .all(|r| !r.awaiting || r.followed_by.is_none())
+    );
+}

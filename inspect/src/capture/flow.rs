@@ -276,7 +276,9 @@ struct Shared {
     session_order: VecDeque<String>,
     /// SB referrals by cookie: the record to mark when the cookie is presented.
     cookies: HashMap<String, usize>,
-    cookie_order: VecDeque<String>,
+    /// The SB referrals in the order they were made, (cookie, record); some perhaps followed
+    /// since.
+    cookie_order: VecDeque<(String, usize)>,
     /// The bytes of the cookies in `cookie_order`.
     cookie_bytes: usize,
     /// NS referrals in the order they were made: (client, address referred to, record); some
@@ -420,22 +422,23 @@ impl Shared {
                     while self.cookie_order.len() >= MAX_WAITING_REFERRALS
                         || self.cookie_bytes + cookie.len() > MAX_WAITING_COOKIES
                     {
-                        let Some(old) = self.cookie_order.pop_front() else {
+                        let Some((old, old_number)) = self.cookie_order.pop_front() else {
                             break;
                         };
                         self.cookie_bytes -= old.len();
-                        if let Some(old) = self.cookies.remove(&old) {
-                            self.awaiting(old, None, false);
+                        // Given up only if still waiting, and for this referral (the same
+                        // cookie may have been handed out again since).
+                        if self.cookies.get(&old) == Some(&old_number) {
+                            self.cookies.remove(&old);
+                            self.awaiting(old_number, None, false);
                         }
                     }
                     if let Some(old) = self.cookies.insert(cookie.clone(), number) {
                         // The same cookie twice: the later referral is the one followed.
                         self.awaiting(old, None, false);
-                        self.cookie_order.retain(|c| *c != cookie);
-                        self.cookie_bytes = self.cookie_order.iter().map(String::len).sum();
                     }
                     self.cookie_bytes += cookie.len();
-                    self.cookie_order.push_back(cookie);
+                    self.cookie_order.push_back((cookie, number));
                     self.awaiting(number, None, true);
                 }
             }
