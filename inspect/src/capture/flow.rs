@@ -641,6 +641,9 @@ pub struct Tracker {
     packets: Packets,
     flows: Flows,
     ignored: foldhash::HashSet<Key>,
+    /// Connections ended to make room (at most [`MAX_IGNORED`] remembered): one that sends
+    /// again is followed again, joined in the middle, but is no new TCP connection.
+    evicted: foldhash::HashSet<Key>,
     shared: Shared,
     count: u64,
 }
@@ -652,6 +655,7 @@ impl Tracker {
             packets: Packets::default(),
             flows: Flows::default(),
             ignored: foldhash::HashSet::default(),
+            evicted: foldhash::HashSet::default(),
             shared: Shared {
                 judging,
                 fresh: match judging.version {
@@ -723,7 +727,10 @@ impl Tracker {
                 if self.flows.len() >= MAX_FLOWS {
                     self.evict(frame, time, |t| t.flows.len() > MAX_FLOWS - MAX_FLOWS / 8);
                 }
-                self.shared.report.tcp_connections += 1;
+                let resumed = !self.evicted.is_empty() && self.evicted.remove(&k);
+                if new_connection || !resumed {
+                    self.shared.report.tcp_connections += 1;
+                }
                 let mut flow = Flow::new(seg.src, seg.dst);
                 flow.summary.first = (time.map(|t| t.rfc3339()), frame);
                 self.flows.insert(k, flow)
@@ -826,6 +833,12 @@ impl Tracker {
                 break;
             }
             self.shared.report.evicted += 1;
+            if let Some(flow) = self.flows.get(id) {
+                if self.evicted.len() >= MAX_IGNORED {
+                    self.evicted.clear();
+                }
+                self.evicted.insert(key(flow.ends[0], flow.ends[1]));
+            }
             self.finish(id, frame, time, EVICTED);
         }
     }
