@@ -144,9 +144,17 @@ pub fn packets(
     let mut frame = 0u64;
     let mut legacy: Option<(Linktype, u64)> = None;
     let mut interfaces: Vec<Interface> = Vec::new();
+    // The byte order of the current pcapng section, once its header is read.
+    let mut section_big_endian: Option<bool> = None;
     let mut capacity = BUFFER;
     loop {
         let offset = reader.consumed() as u64;
+        if let Some(length) = section_big_endian.and_then(|be| short_block(reader.data(), be)) {
+            return Ok(Some(Problem::Damaged {
+                offset,
+                what: format!("a block length of {length}, under the 12 bytes of any block"),
+            }));
+        }
         match reader.next() {
             Ok((len, block)) => {
                 match block {
@@ -173,7 +181,10 @@ pub fn packets(
                             return Ok(None);
                         }
                     }
-                    PcapBlockOwned::NG(Block::SectionHeader(_)) => interfaces.clear(),
+                    PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
+                        section_big_endian = Some(shb.big_endian());
+                        interfaces.clear();
+                    }
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
                         interfaces.push(Interface {
                             link: idb.linktype,
@@ -262,6 +273,26 @@ pub fn packets(
     }
 }
 
+/// The length of the pcapng block at the start of `data` if it is below the 12 bytes every
+/// block has (type, length, length again). pcap-parser 0.17 subtracts 12 from it unchecked for
+/// some block types (a process information block), which panics in builds with overflow checks
+/// and asks for a 4 GiB block in others.
+fn short_block(data: &[u8], big_endian: bool) -> Option<u32> {
+    const SECTION_HEADER: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+    let (kind, length) = (data.get(..4)?, data.get(4..8)?);
+    if kind == SECTION_HEADER {
+        // A new section: its own byte order, read by the parser, which checks its length.
+        return None;
+    }
+    let length: [u8; 4] = length.try_into().ok()?;
+    let length = if big_endian {
+        u32::from_be_bytes(length)
+    } else {
+        u32::from_le_bytes(length)
+    };
+    (length < 12).then_some(length)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +329,51 @@ mod tests {
                 secs: 101,
                 nanos: 500_000_000
             }
+        );
+    }
+
+    /// Found by the `capture` fuzz target: a process information block of length 7 panicked
+    /// inside pcap-parser (an unchecked `length - 12`) in builds with overflow checks.
+    #[test]
+    fn a_block_shorter_than_twelve_bytes_is_damage_at_its_offset() {
+        let mut capture = vec![
+            0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0,
+        ];
+        capture.extend_from_slice(&[0xff; 8]);
+        capture.extend_from_slice(&[28, 0, 0, 0]);
+        assert_eq!(capture.len(), 28);
+        capture.extend_from_slice(&[1, 0, 0, 0x80, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0x53]);
+        let mut seen = 0;
+        let problem = packets(
+            &capture[..],
+            |_| {
+                seen += 1;
+                ControlFlow::Continue(())
+            },
+            |_| {},
+        );
+        assert_eq!(
+            problem,
+            Ok(Some(Problem::Damaged {
+                offset: 28,
+                what: "a block length of 7, under the 12 bytes of any block".into()
+            }))
+        );
+        assert_eq!(seen, 0);
+        // The same block big-endian, in a big-endian section.
+        let mut be = vec![
+            0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 28, 0x1a, 0x2b, 0x3c, 0x4d, 0, 1, 0, 0,
+        ];
+        be.extend_from_slice(&[0xff; 8]);
+        be.extend_from_slice(&[0, 0, 0, 28]);
+        be.extend_from_slice(&[0x80, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 0]);
+        let problem = packets(&be[..], |_| ControlFlow::Continue(()), |_| {});
+        assert_eq!(
+            problem,
+            Ok(Some(Problem::Damaged {
+                offset: 28,
+                what: "a block length of 4, under the 12 bytes of any block".into()
+            }))
         );
     }
 
