@@ -251,7 +251,7 @@ fn inspect_capture(
     reader: impl Read + Send,
     ng: bool,
     args: &Args,
-    progress: impl FnMut(u64),
+    progress: impl FnMut(u64) + Send,
     output: &mut Output<'_>,
 ) -> Result<Done, Failure> {
     let mut report = capture::read(name, reader, ng, args.judging, progress, Some(output))
@@ -273,7 +273,7 @@ fn inspect(
     name: &str,
     mut reader: impl Read + Send,
     args: &Args,
-    progress: impl FnMut(u64),
+    progress: impl FnMut(u64) + Send,
     output: &mut Output<'_>,
 ) -> Result<Done, Failure> {
     // The first bytes tell a capture; a capture reader wants its file's header in its first

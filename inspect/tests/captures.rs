@@ -550,3 +550,98 @@ fn referrals_matched_at_their_edges() {
             .all(|r| !r.awaiting || r.followed_by.is_none())
     );
 }
+
+/// `capture::read` takes packets apart on a thread of its own and hands the segments over in
+/// batches: over a capture of many batches, what it reports is what feeding every packet to
+/// one tracker, in turn, reports — records, connection summaries and counts alike.
+#[test]
+fn batches_from_the_reading_thread_are_the_packets_in_turn() {
+    use msnp_inspect::capture::{file, flow::Tracker};
+    use msnp_inspect::report::Input;
+    use std::ops::ControlFlow;
+
+    let mut capture = Vec::new();
+    msnp_xfr_testkit::bigcap::write(&mut capture, 8 << 20).unwrap();
+    let threaded = capture::read("big", &capture[..], false, LENIENT, |_| {}, None).unwrap();
+
+    let mut tracker = Tracker::new(Report::new("big", Input::Capture { ng: false }), LENIENT);
+    let mut last = (0, None);
+    let problem = file::packets(
+        &capture[..],
+        |p| {
+            last = (p.frame, p.time);
+            tracker.packet(p);
+            ControlFlow::Continue(())
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(problem, None);
+    // Many batches (of at most 4096 segments or 256 KiB) went over.
+    assert!(last.0 > 8 * 4096, "{} frames", last.0);
+    let in_turn = tracker.finish_all(last.0, last.1);
+
+    assert!(threaded.records.len() > 300, "{}", threaded.records.len());
+    assert_eq!(records(&threaded), records(&in_turn));
+    let summaries = |r: &Report| {
+        r.tcp
+            .iter()
+            .map(|c| (c.label.clone(), c.first.clone(), c.lines, c.xfrs, c.gaps))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(summaries(&threaded), summaries(&in_turn));
+    assert_eq!(
+        (
+            threaded.tcp_connections,
+            threaded.connections,
+            threaded.msnp_lines
+        ),
+        (
+            in_turn.tcp_connections,
+            in_turn.connections,
+            in_turn.msnp_lines
+        )
+    );
+}
+
+/// When writing the records fails (a closed pipe), the reading thread stops too: the capture
+/// is not read to its end.
+#[test]
+fn a_failed_output_stops_the_reading() {
+    use msnp_inspect::report::Output;
+    use std::io::{self, Write};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    struct Closed;
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut capture = Vec::new();
+    msnp_xfr_testkit::bigcap::write(&mut capture, 24 << 20).unwrap();
+    let read_so_far = AtomicU64::new(0);
+    let mut output = Output::new(true, Closed);
+    let report = capture::read(
+        "big",
+        &capture[..],
+        false,
+        LENIENT,
+        |n| read_so_far.store(n, Ordering::Relaxed),
+        Some(&mut output),
+    )
+    .unwrap();
+    assert!(output.failed());
+    let read = read_so_far.load(Ordering::Relaxed);
+    // Stopped within a few batches and buffers of where the first write failed.
+    assert!(
+        read < capture.len() as u64 / 3,
+        "{read} of {} bytes read",
+        capture.len()
+    );
+    // Only what went out before the pipe closed counts as written.
+    assert!(report.written < 100, "{} written", report.written);
+}

@@ -10,8 +10,13 @@ pub mod file;
 pub mod flow;
 pub mod packet;
 
+use std::borrow::Cow;
 use std::io::Read;
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Range};
+use std::sync::mpsc;
+
+use file::Timestamp;
+use packet::Segment;
 
 use crate::follow::Judging;
 use crate::report::{Input, Output, Report};
@@ -23,38 +28,150 @@ use crate::report::{Input, Output, Report};
 /// its follower is known), and forgotten: the report returned holds only what is left to
 /// write ([`Report::write_rest`]), so memory does not grow with the capture. Without, the
 /// report holds every record. Reading stops early when writing fails.
+///
+/// The file is read and its packets taken apart ([`file`](mod@file), [`packet`]) on a thread of
+/// their own, which hands the TCP segments over in batches to the connections being followed
+/// on this one: the two halves of the work then overlap.
 pub fn read(
     name: &str,
     reader: impl Read + Send,
     ng: bool,
     judging: Judging,
-    progress: impl FnMut(u64),
+    progress: impl FnMut(u64) + Send,
     mut output: Option<&mut Output<'_>>,
 ) -> Result<Report, String> {
     let mut tracker = flow::Tracker::new(Report::new(name, Input::Capture { ng }), judging);
     let mut last = (0, None);
-    let problem = file::packets(
-        reader,
-        |packet| {
-            last = (packet.frame, packet.time);
-            tracker.packet(packet);
-            if let Some(output) = output.as_deref_mut() {
-                let report = tracker.report_mut();
-                if report.wants_writing() {
-                    report.write_ready(output);
+    let problem = std::thread::scope(|scope| {
+        let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
+        let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+        let reading = scope.spawn(move || split(reader, progress, &full_tx, &empty_rx));
+        'batches: for batch in &full_rx {
+            for s in &batch.segments {
+                let segment = Segment {
+                    src: s.src,
+                    dst: s.dst,
+                    seq: s.seq,
+                    ack: s.ack,
+                    syn: s.syn,
+                    fin: s.fin,
+                    rst: s.rst,
+                    payload: Cow::Borrowed(&batch.bytes[s.payload.clone()]),
+                };
+                tracker.segment(&segment, s.frame, s.time);
+                if let Some(output) = output.as_deref_mut() {
+                    let report = tracker.report_mut();
+                    if report.wants_writing() {
+                        report.write_ready(output);
+                    }
+                    if output.failed() {
+                        // Dropping the receiver stops the reading thread at its next batch.
+                        break 'batches;
+                    }
                 }
-                if output.failed() {
+            }
+            last = batch.last;
+            // Handed back for reuse; the reading thread may be gone already.
+            let _ = empty_tx.send(batch);
+        }
+        drop(full_rx);
+        match reading.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+    .map_err(|e| format!("{name}: {e}"))?;
+    let mut report = tracker.finish_all(last.0, last.1);
+    report.warning = problem.map(|p| p.to_string());
+    Ok(report)
+}
+
+/// Batches on their way from the reading thread to the following one: a few, so that memory
+/// stays some megabytes whatever the capture.
+const BATCHES_IN_FLIGHT: usize = 4;
+/// A batch is handed over once its payload bytes reach this…
+const BATCH_BYTES: usize = 256 * 1024;
+/// …or it holds this many segments (most segments of a busy capture are bare acknowledgements).
+const BATCH_SEGMENTS: usize = 4096;
+
+/// TCP segments taken out of consecutive packets, their payloads copied one after the other.
+#[derive(Default)]
+struct Batch {
+    segments: Vec<Taken>,
+    bytes: Vec<u8>,
+    /// The frame and time of the last packet read into the batch (TCP or not).
+    last: (u64, Option<Timestamp>),
+}
+
+/// A [`Segment`] in a [`Batch`]: its payload is a range of the batch's bytes.
+struct Taken {
+    src: std::net::SocketAddr,
+    dst: std::net::SocketAddr,
+    seq: u32,
+    ack: Option<u32>,
+    syn: bool,
+    fin: bool,
+    rst: bool,
+    payload: Range<usize>,
+    frame: u64,
+    time: Option<Timestamp>,
+}
+
+/// The reading thread: the capture's packets, taken apart down to their TCP segments, sent on
+/// `full` in batches (reusing those that come back on `empty`) until the end of the file or
+/// until the receiving side is gone.
+fn split(
+    reader: impl Read + Send,
+    progress: impl FnMut(u64),
+    full: &mpsc::SyncSender<Batch>,
+    empty: &mpsc::Receiver<Batch>,
+) -> Result<Option<file::Problem>, String> {
+    let mut packets = packet::Packets::default();
+    let mut batch = Batch::default();
+    let mut gone = false;
+    let result = file::packets(
+        reader,
+        |p| {
+            batch.last = (p.frame, p.time);
+            if let Some(seg) = packets.tcp(p.link, p.data) {
+                let start = batch.bytes.len();
+                batch.bytes.extend_from_slice(&seg.payload);
+                batch.segments.push(Taken {
+                    src: seg.src,
+                    dst: seg.dst,
+                    seq: seg.seq,
+                    ack: seg.ack,
+                    syn: seg.syn,
+                    fin: seg.fin,
+                    rst: seg.rst,
+                    payload: start..batch.bytes.len(),
+                    frame: p.frame,
+                    time: p.time,
+                });
+            }
+            if batch.bytes.len() >= BATCH_BYTES || batch.segments.len() >= BATCH_SEGMENTS {
+                let mut next = empty.try_recv().unwrap_or_default();
+                next.segments.clear();
+                next.bytes.clear();
+                // A batch that once held a huge packet does not keep its room.
+                if next.bytes.capacity() > 4 * BATCH_BYTES {
+                    next.bytes = Vec::new();
+                }
+                next.last = batch.last;
+                if full.send(std::mem::replace(&mut batch, next)).is_err() {
+                    gone = true;
                     return ControlFlow::Break(());
                 }
             }
             ControlFlow::Continue(())
         },
         progress,
-    )
-    .map_err(|e| format!("{name}: {e}"))?;
-    let mut report = tracker.finish_all(last.0, last.1);
-    report.warning = problem.map(|p| p.to_string());
-    Ok(report)
+    );
+    if !gone {
+        // The receiving side may have stopped already; then nothing more is wanted.
+        let _ = full.send(batch);
+    }
+    result
 }
 
 /// One TCP connection's two directions as reassembled, for comparing with other tools
