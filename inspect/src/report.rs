@@ -114,7 +114,7 @@ pub struct ConnSummary {
     pub first: (Option<String>, u64),
     /// The versions its `VER` exchanges fixed, in order.
     pub versions: Vec<&'static str>,
-    /// Protocol lines read (request and response heads for the gateway).
+    /// MSNP lines read (for the gateway, those in the bodies the connection carried).
     pub lines: u64,
     /// XFR records.
     pub xfrs: u64,

@@ -1044,7 +1044,7 @@ impl Tracker {
                             client,
                             data,
                         } => {
-                            shared.gateway(session, client, data, at);
+                            shared.gateway(session, client, data, at, summary);
                         }
                         Carried::Closed { session } => shared.close_session(session),
                     },
@@ -1139,8 +1139,16 @@ impl Tracker {
 }
 
 impl Shared {
-    /// Bytes of a gateway session.
-    fn gateway(&mut self, session: &str, client: bool, data: &[u8], at: At) {
+    /// Bytes of a gateway session, carried by the TCP connection whose summary is `summary`
+    /// (its lines, XFRs and versions are counted there).
+    fn gateway(
+        &mut self,
+        session: &str,
+        client: bool,
+        data: &[u8],
+        at: At,
+        summary: &mut ConnSummary,
+    ) {
         if !self.sessions.contains_key(session) {
             while self.sessions.len() >= MAX_SESSIONS {
                 let Some(old) = self.session_order.pop_front() else {
@@ -1174,9 +1182,8 @@ impl Shared {
             gateway_session: Some(s.label),
             ..at
         };
-        let mut summary = ConnSummary::default();
         let i = usize::from(!client);
-        self.feed(&mut s.conn, &mut s.pending[i], dir, data, at, &mut summary);
+        self.feed(&mut s.conn, &mut s.pending[i], dir, data, at, summary);
         self.sessions.insert(session.to_string(), s);
     }
 
