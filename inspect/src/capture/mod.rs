@@ -65,7 +65,9 @@ pub fn read(
                         report.write_ready(output);
                     }
                     if output.failed() {
-                        // Dropping the receiver stops the reading thread at its next batch.
+                        // Reading ends here, at this packet. Dropping the receiver stops the
+                        // reading thread at its next batch.
+                        last = (s.frame, s.time);
                         break 'batches;
                     }
                 }
