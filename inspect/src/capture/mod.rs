@@ -49,14 +49,8 @@ pub fn read(
         'batches: for batch in &full_rx {
             for s in &batch.segments {
                 let segment = Segment {
-                    src: s.src,
-                    dst: s.dst,
-                    seq: s.seq,
-                    ack: s.ack,
-                    syn: s.syn,
-                    fin: s.fin,
-                    rst: s.rst,
                     payload: Cow::Borrowed(&batch.bytes[s.payload.clone()]),
+                    ..s.segment.clone()
                 };
                 tracker.segment(&segment, s.frame, s.time);
                 if let Some(output) = output.as_deref_mut() {
@@ -107,13 +101,8 @@ struct Batch {
 
 /// A [`Segment`] in a [`Batch`]: its payload is a range of the batch's bytes.
 struct Taken {
-    src: std::net::SocketAddr,
-    dst: std::net::SocketAddr,
-    seq: u32,
-    ack: Option<u32>,
-    syn: bool,
-    fin: bool,
-    rst: bool,
+    /// The segment, its payload left empty.
+    segment: Segment<'static>,
     payload: Range<usize>,
     frame: u64,
     time: Option<Timestamp>,
@@ -139,13 +128,16 @@ fn split(
                 let start = batch.bytes.len();
                 batch.bytes.extend_from_slice(&seg.payload);
                 batch.segments.push(Taken {
-                    src: seg.src,
-                    dst: seg.dst,
-                    seq: seg.seq,
-                    ack: seg.ack,
-                    syn: seg.syn,
-                    fin: seg.fin,
-                    rst: seg.rst,
+                    segment: Segment {
+                        src: seg.src,
+                        dst: seg.dst,
+                        seq: seg.seq,
+                        ack: seg.ack,
+                        syn: seg.syn,
+                        fin: seg.fin,
+                        rst: seg.rst,
+                        payload: Cow::Borrowed(&[]),
+                    },
                     payload: start..batch.bytes.len(),
                     frame: p.frame,
                     time: p.time,
