@@ -134,6 +134,12 @@ impl Connection {
         self.decoder_mut(direction).resync();
     }
 
+    /// `missing` bytes of one direction were lost (see [`Decoder::missing`]): whether its
+    /// decoder still knows where the lines are.
+    pub fn missing(&mut self, direction: Direction, missing: u64) -> bool {
+        self.decoder_mut(direction).missing(missing)
+    }
+
     fn decoder_mut(&mut self, direction: Direction) -> &mut Decoder {
         match direction {
             Direction::ClientToServer => &mut self.client,

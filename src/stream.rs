@@ -252,6 +252,53 @@ impl Decoder {
         self.discarding = true;
     }
 
+    /// `missing` bytes of the stream were lost (a packet capture's gap) after the bytes already
+    /// given, and the next bytes given follow them. Returns whether the decoder still knows
+    /// where the lines are:
+    ///
+    /// - `true` when the lost bytes lie wholly inside a payload being skipped: they are counted
+    ///   against it, and the line after the payload is read as usual;
+    /// - `false` otherwise (they may have held a line end, whole lines, or a payload command
+    ///   whose body the next bytes are part of). The decoder then forgets its place and reads
+    ///   the next bytes as a line start; bytes the caller still holds unconsumed belong to a
+    ///   line cut by the loss and must be dropped. Where the next line starts is the caller's
+    ///   judgement (see [`resync`](Decoder::resync) to skip to the next line end instead), and
+    ///   so is any record of what was read before the stream was certain again.
+    ///
+    /// ```
+    /// use msnp_xfr::{Decoder, DecoderConfig, Direction, Event, Step};
+    ///
+    /// let mut decoder = Decoder::new(DecoderConfig::new(Direction::ServerToClient));
+    /// let bytes = b"MSG Hotmail Hotmail 20\r\nXFR 1";
+    /// let Step::Event { consumed, .. } = decoder.decode(bytes) else { panic!() };
+    /// // The first five bytes of the body (which look like a command, and are not one).
+    /// assert_eq!(decoder.decode(&bytes[consumed..]), Step::NeedMore { consumed: 5 });
+    /// // Nine of the body's twenty bytes were lost; its last six follow, then an XFR.
+    /// assert!(decoder.missing(9));
+    /// let Step::Event { event: Event::Xfr { line, .. }, .. } = decoder.decode(b"SB 1\r\nXFR 0 NS 0\r\n") else {
+    ///     panic!()
+    /// };
+    /// assert_eq!(line, b"XFR 0 NS 0\r\n");
+    /// // A loss outside any payload: the place is lost.
+    /// assert!(!decoder.missing(3));
+    /// ```
+    pub fn missing(&mut self, missing: u64) -> bool {
+        if !self.lost && !self.discarding && self.skip as u64 >= missing && self.skip > 0 {
+            self.skip -= missing as usize;
+            return true;
+        }
+        self.skip = 0;
+        self.scanned = 0;
+        self.lost = false;
+        self.discarding = false;
+        false
+    }
+
+    /// Bytes of a payload still to skip before the next line.
+    pub fn payload_left(&self) -> usize {
+        self.skip
+    }
+
     /// Looks for the next event at the front of `buf`, which must start with the bytes not
     /// consumed by the previous call.
     pub fn decode<'a>(&mut self, buf: &'a [u8]) -> Step<Event<'a>> {

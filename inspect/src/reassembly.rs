@@ -22,7 +22,9 @@ pub const MAX_PENDING_PER_STREAM: usize = 256 * 1024;
 /// Out-of-order bytes all streams of one capture may hold together.
 pub const MAX_PENDING_TOTAL: usize = 16 * 1024 * 1024;
 /// What each waiting segment costs beyond its bytes (its buffer and map entry).
-pub const SEGMENT_OVERHEAD: usize = 64;
+// Its map entry (key, buffer, the caller's tag: a frame and a time) and the allocation's own
+// bookkeeping, measured on the hostile-capture test.
+pub const SEGMENT_OVERHEAD: usize = 128;
 
 /// What the streams of one capture may hold out of order, together.
 #[derive(Debug)]
@@ -50,9 +52,10 @@ impl Default for Budget {
 
 /// What a stream hands on, in order.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Delivered<'a> {
-    /// The next bytes of the stream.
-    Data(&'a [u8]),
+pub enum Delivered<'a, T = ()> {
+    /// The next bytes of the stream, with the tag of the segment that carried them (a frame
+    /// number, say: bytes that waited for a hole to fill keep the packet they came in).
+    Data(&'a [u8], T),
     /// This many bytes were never captured; what follows starts after them.
     Gap(u64),
 }
@@ -74,15 +77,16 @@ pub struct Stats {
     pub dropped_bytes: u64,
 }
 
-/// One direction of a TCP connection.
+/// One direction of a TCP connection; each segment carries a tag of the caller's (`T`), handed
+/// on with its bytes.
 #[derive(Debug, Default)]
-pub struct Stream {
+pub struct Stream<T = ()> {
     /// The sequence number of offset 0, once known.
     base: Option<u32>,
     /// The offset of the next byte to deliver.
     next: u64,
     /// Waiting segments by offset; they never overlap one another.
-    pending: BTreeMap<u64, Vec<u8>>,
+    pending: BTreeMap<u64, (Vec<u8>, T)>,
     /// What the waiting segments are charged.
     pending_cost: usize,
     /// The offset the FIN ends the stream at, once seen.
@@ -93,10 +97,18 @@ pub struct Stream {
     pub stats: Stats,
 }
 
-impl Stream {
+impl<T: Copy + Default> Stream<T> {
     /// A stream that has seen nothing yet.
     pub fn new() -> Self {
-        Stream::default()
+        Stream {
+            base: None,
+            next: 0,
+            pending: BTreeMap::new(),
+            pending_cost: 0,
+            fin: None,
+            released: 0,
+            stats: Stats::default(),
+        }
     }
 
     /// Whether the stream's start is known (a SYN, or a first segment).
@@ -143,8 +155,9 @@ impl Stream {
         seq: u32,
         payload: &[u8],
         fin: bool,
+        tag: T,
         budget: &mut Budget,
-        out: &mut impl FnMut(Delivered<'_>),
+        out: &mut impl FnMut(Delivered<'_, T>),
     ) {
         if self.base.is_none() {
             // Mid-connection: the first byte seen is offset 0.
@@ -172,10 +185,10 @@ impl Stream {
         }
         if start == self.next && self.pending.is_empty() {
             // The usual case: the next bytes, nothing waiting; no copy.
-            self.deliver(data, out);
+            self.deliver(data, tag, out);
             return;
         }
-        self.hold(start, data, budget, out);
+        self.hold(start, data, tag, budget, out);
         self.drain(out);
         self.release(budget);
     }
@@ -202,10 +215,10 @@ impl Stream {
         true
     }
 
-    fn deliver(&mut self, data: &[u8], out: &mut impl FnMut(Delivered<'_>)) {
+    fn deliver(&mut self, data: &[u8], tag: T, out: &mut impl FnMut(Delivered<'_, T>)) {
         self.next += data.len() as u64;
         self.stats.bytes += data.len() as u64;
-        out(Delivered::Data(data));
+        out(Delivered::Data(data, tag));
     }
 
     /// Keeps `data` (at `start`, past the next byte) until its turn, trimmed against what
@@ -214,8 +227,9 @@ impl Stream {
         &mut self,
         start: u64,
         data: &[u8],
+        tag: T,
         budget: &mut Budget,
-        out: &mut impl FnMut(Delivered<'_>),
+        out: &mut impl FnMut(Delivered<'_, T>),
     ) {
         let end = start + data.len() as u64;
         // The parts of [start, end) no waiting segment covers.
@@ -225,11 +239,11 @@ impl Stream {
             .pending
             .range(..start)
             .next_back()
-            .map(|(&s, v)| (s, s + v.len() as u64));
+            .map(|(&s, (v, _))| (s, s + v.len() as u64));
         let covering = before.into_iter().chain(
             self.pending
                 .range(start..end)
-                .map(|(&s, v)| (s, s + v.len() as u64)),
+                .map(|(&s, (v, _))| (s, s + v.len() as u64)),
         );
         for (s, e) in covering {
             if e <= at {
@@ -241,7 +255,7 @@ impl Stream {
             // Compare the overlap with what waits.
             let (o_start, o_end) = (s.max(at), e.min(end));
             if o_start < o_end {
-                let kept = &self.pending[&s][(o_start - s) as usize..(o_end - s) as usize];
+                let kept = &self.pending[&s].0[(o_start - s) as usize..(o_end - s) as usize];
                 let new = &data[(o_start - start) as usize..(o_end - start) as usize];
                 self.stats.duplicate_bytes += o_end - o_start;
                 self.stats.conflict_bytes +=
@@ -270,7 +284,7 @@ impl Stream {
             }
             let bytes = &data[(s - start) as usize..(e - start) as usize];
             if s == self.next {
-                self.deliver(bytes, out);
+                self.deliver(bytes, tag, out);
                 continue;
             }
             let cost = bytes.len() + SEGMENT_OVERHEAD;
@@ -278,32 +292,32 @@ impl Stream {
                 self.stats.dropped_bytes += bytes.len() as u64;
                 continue;
             }
-            self.pending.insert(s, bytes.to_vec());
+            self.pending.insert(s, (bytes.to_vec(), tag));
             self.pending_cost += cost;
             budget.left -= cost;
         }
     }
 
     /// Delivers waiting segments that have become the next bytes.
-    fn drain(&mut self, out: &mut impl FnMut(Delivered<'_>)) {
+    fn drain(&mut self, out: &mut impl FnMut(Delivered<'_, T>)) {
         while let Some(entry) = self.pending.first_entry() {
             let start = *entry.key();
             if start > self.next {
                 return;
             }
-            let bytes = entry.remove();
+            let (bytes, tag) = entry.remove();
             self.pending_cost -= bytes.len() + SEGMENT_OVERHEAD;
             // Returned to the capture's budget by the caller's next `release`.
             self.released += bytes.len() + SEGMENT_OVERHEAD;
             let skip = (self.next - start) as usize;
             if skip < bytes.len() {
-                self.deliver(&bytes[skip..], out);
+                self.deliver(&bytes[skip..], tag, out);
             }
         }
     }
 
     /// Declares the bytes before the first waiting segment missing and delivers from there.
-    fn skip_gap(&mut self, budget: &mut Budget, out: &mut impl FnMut(Delivered<'_>)) {
+    fn skip_gap(&mut self, budget: &mut Budget, out: &mut impl FnMut(Delivered<'_, T>)) {
         let Some((&start, _)) = self.pending.first_key_value() else {
             return;
         };
@@ -314,7 +328,7 @@ impl Stream {
         self.release(budget);
     }
 
-    fn gap(&mut self, missing: u64, out: &mut impl FnMut(Delivered<'_>)) {
+    fn gap(&mut self, missing: u64, out: &mut impl FnMut(Delivered<'_, T>)) {
         self.stats.gaps += 1;
         self.stats.gap_bytes += missing;
         self.next += missing;
@@ -327,16 +341,20 @@ impl Stream {
     }
 
     /// The peer acknowledged up to `ack`: bytes before it that were never captured are a gap.
-    pub fn acked(&mut self, ack: u32, budget: &mut Budget, out: &mut impl FnMut(Delivered<'_>)) {
+    pub fn acked(&mut self, ack: u32, budget: &mut Budget, out: &mut impl FnMut(Delivered<'_, T>)) {
         let Some(acked) = self.offset(ack) else {
             return;
         };
-        // An acknowledgement of the FIN counts one past the last byte.
-        let limit = self.fin.map_or(u64::MAX, |f| f);
-        if acked <= self.next as i64 || acked as u64 > limit {
+        if acked <= self.next as i64 {
             return;
         }
-        let acked = acked as u64;
+        // An acknowledgement of the FIN counts one past the last byte: every byte before the
+        // FIN was received.
+        let acked = match self.fin {
+            Some(f) if acked as u64 == f + 1 => f,
+            Some(f) if acked as u64 > f => return,
+            _ => acked as u64,
+        };
         while self.next < acked {
             match self.pending.first_key_value() {
                 Some((&start, _)) if start <= acked => self.skip_gap(budget, out),
@@ -351,10 +369,18 @@ impl Stream {
 
     /// The stream ends (RST, or the end of the capture): whatever waits is delivered after the
     /// gaps before it.
-    pub fn flush(&mut self, budget: &mut Budget, out: &mut impl FnMut(Delivered<'_>)) {
+    pub fn flush(&mut self, budget: &mut Budget, out: &mut impl FnMut(Delivered<'_, T>)) {
         while !self.pending.is_empty() {
             self.skip_gap(budget, out);
         }
+        self.release(budget);
+    }
+
+    /// The stream is given up (its connection is not followed): what waits is dropped and
+    /// everything it was charged is given back to the budget.
+    pub fn discard(&mut self, budget: &mut Budget) {
+        self.pending.clear();
+        budget.left += std::mem::take(&mut self.pending_cost);
         self.release(budget);
     }
 }
@@ -368,8 +394,8 @@ mod tests {
     fn run(stream: &mut Stream, budget: &mut Budget, steps: &[(u32, &[u8], bool)]) -> String {
         let mut out = String::new();
         for &(seq, payload, fin) in steps {
-            stream.segment(seq, payload, fin, budget, &mut |d| match d {
-                Delivered::Data(b) => out.push_str(&String::from_utf8_lossy(b)),
+            stream.segment(seq, payload, fin, (), budget, &mut |d| match d {
+                Delivered::Data(b, ()) => out.push_str(&String::from_utf8_lossy(b)),
                 Delivered::Gap(n) => out.push_str(&format!("<gap {n}>")),
             });
         }
@@ -379,7 +405,7 @@ mod tests {
     fn flushed(stream: &mut Stream, budget: &mut Budget) -> String {
         let mut out = String::new();
         stream.flush(budget, &mut |d| match d {
-            Delivered::Data(b) => out.push_str(&String::from_utf8_lossy(b)),
+            Delivered::Data(b, ()) => out.push_str(&String::from_utf8_lossy(b)),
             Delivered::Gap(n) => out.push_str(&format!("<gap {n}>")),
         });
         out
@@ -387,7 +413,7 @@ mod tests {
 
     #[test]
     fn in_order_out_of_order_and_duplicates() {
-        let mut s = Stream::new();
+        let mut s: Stream = Stream::new();
         let mut b = Budget::default();
         s.syn(999);
         let got = run(
@@ -409,7 +435,7 @@ mod tests {
 
     #[test]
     fn conflicting_overlaps_keep_the_first_copy_and_count() {
-        let mut s = Stream::new();
+        let mut s: Stream = Stream::new();
         let mut b = Budget::default();
         s.syn(0);
         let got = run(
@@ -428,7 +454,7 @@ mod tests {
 
     #[test]
     fn sequence_numbers_wrap() {
-        let mut s = Stream::new();
+        let mut s: Stream = Stream::new();
         let mut b = Budget::default();
         s.syn(u32::MAX - 2);
         let got = run(
@@ -446,7 +472,7 @@ mod tests {
 
     #[test]
     fn mid_connection_starts_at_the_first_byte_seen() {
-        let mut s = Stream::new();
+        let mut s: Stream = Stream::new();
         let mut b = Budget::default();
         let got = run(
             &mut s,
@@ -462,13 +488,13 @@ mod tests {
 
     #[test]
     fn gaps_are_declared_by_acks_and_at_the_end() {
-        let mut s = Stream::new();
+        let mut s: Stream = Stream::new();
         let mut b = Budget::default();
         s.syn(0);
         let mut got = run(&mut s, &mut b, &[(1, b"abc", false), (10, b"jk", false)]);
         // The peer acknowledged up to 8: bytes 4..8 were lost, 8..10 too (not yet acked).
         s.acked(8, &mut b, &mut |d| match d {
-            Delivered::Data(x) => got.push_str(&String::from_utf8_lossy(x)),
+            Delivered::Data(x, ()) => got.push_str(&String::from_utf8_lossy(x)),
             Delivered::Gap(n) => got.push_str(&format!("<gap {n}>")),
         });
         assert_eq!(got, "abc<gap 4>");
@@ -479,7 +505,7 @@ mod tests {
 
     #[test]
     fn fin_ends_the_stream() {
-        let mut s = Stream::new();
+        let mut s: Stream = Stream::new();
         let mut b = Budget::default();
         s.syn(0);
         run(&mut s, &mut b, &[(4, b"d", true), (1, b"abc", false)]);
@@ -489,13 +515,13 @@ mod tests {
     #[test]
     fn waiting_bytes_are_bounded_per_stream_and_in_total() {
         // A million one-byte segments, each ahead of a hole that never fills.
-        let mut s = Stream::new();
+        let mut s: Stream = Stream::new();
         let mut b = Budget::default();
         s.syn(0);
         let mut delivered = 0u64;
         for i in 0..1_000_000u32 {
-            s.segment(2 + 2 * i, b"x", false, &mut b, &mut |d| {
-                if let Delivered::Data(x) = d {
+            s.segment(2 + 2 * i, b"x", false, (), &mut b, &mut |d| {
+                if let Delivered::Data(x, ()) = d {
                     delivered += x.len() as u64;
                 }
             });
@@ -504,12 +530,12 @@ mod tests {
         assert!(s.stats.gaps > 0);
         // Two streams sharing a small budget: neither goes past it.
         let mut b = Budget::new(10_000);
-        let (mut x, mut y) = (Stream::new(), Stream::new());
+        let (mut x, mut y): (Stream, Stream) = (Stream::new(), Stream::new());
         x.syn(0);
         y.syn(0);
         for i in 0..10_000u32 {
-            x.segment(2 + 2 * i, b"x", false, &mut b, &mut |_| {});
-            y.segment(2 + 2 * i, b"y", false, &mut b, &mut |_| {});
+            x.segment(2 + 2 * i, b"x", false, (), &mut b, &mut |_| {});
+            y.segment(2 + 2 * i, b"y", false, (), &mut b, &mut |_| {});
             assert!(x.pending_cost + y.pending_cost <= 10_000);
         }
         let _ = delivered;
@@ -545,14 +571,14 @@ mod tests {
                     sent.swap(j, k);
                 }
             }
-            let mut s = Stream::new();
+            let mut s: Stream = Stream::new();
             let mut b = Budget::default();
             s.syn(isn);
             let mut got = Vec::new();
             for (start, end) in sent {
                 let seq = isn.wrapping_add(1).wrapping_add(start as u32);
-                s.segment(seq, &data[start..end], false, &mut b, &mut |d| match d {
-                    Delivered::Data(x) => got.extend_from_slice(x),
+                s.segment(seq, &data[start..end], false, (), &mut b, &mut |d| match d {
+                    Delivered::Data(x, ()) => got.extend_from_slice(x),
                     Delivered::Gap(_) => panic!("no byte was lost"),
                 });
             }

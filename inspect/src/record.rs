@@ -145,6 +145,12 @@ pub enum Outcome {
         /// What cut it off: `"FIN"`, `"RST"`, `"a gap"`, `"the end of the capture"`.
         by: &'static str,
     },
+    /// An XFR line longer than the reader's line limit: its first `limit` bytes are kept, the
+    /// rest skipped up to its line end; never decoded.
+    OverLong {
+        /// The line limit.
+        limit: usize,
+    },
     /// A numeric reply answering an XFR request.
     ErrorReply {
         /// The code.
@@ -175,6 +181,11 @@ pub struct Record {
     /// The line was cut off by the end of its connection (FIN, RST) or of the capture, and
     /// never read as a complete line.
     pub truncated: bool,
+    /// The reader could not be sure the line started where it read one: the capture lost
+    /// bytes of its direction before it (which may have held a payload command, making this
+    /// line part of a body), or joined the connection in the middle. See the README's
+    /// capture section for what makes the framing certain.
+    pub uncertain: bool,
     /// For an SB referral, the connection on which the client presented its cookie; for an NS
     /// referral, the client's next connection to the address given (a label index).
     pub followed_by: Option<u32>,
@@ -250,6 +261,9 @@ pub struct Expanded<'r> {
     pub frame: Option<u64>,
     /// The line was cut off by the end of its connection or of the capture.
     pub truncated: bool,
+    /// The framing was uncertain where the line was read (after bytes lost from its direction,
+    /// or in a connection the capture joined in the middle): it may be text of a payload body.
+    pub framing_uncertain: bool,
     /// The HTTP gateway's SessionID.
     pub gateway_session: Option<&'r str>,
     /// Where the client followed the referral.
@@ -317,6 +331,7 @@ impl Record {
             text: store.keep(line),
             outcome,
             truncated: false,
+            uncertain: false,
             followed_by: None,
             awaiting: false,
         })
@@ -326,7 +341,7 @@ impl Record {
     pub fn ok(&self) -> bool {
         !matches!(
             self.outcome,
-            Outcome::Failed { .. } | Outcome::Truncated { .. }
+            Outcome::Failed { .. } | Outcome::Truncated { .. } | Outcome::OverLong { .. }
         )
     }
 
@@ -334,7 +349,9 @@ impl Record {
     pub fn kind_name(&self) -> &'static str {
         match self.outcome {
             Outcome::Xfr { kind, .. } => kind,
-            Outcome::Failed { .. } | Outcome::Truncated { .. } => "error",
+            Outcome::Failed { .. } | Outcome::Truncated { .. } | Outcome::OverLong { .. } => {
+                "error"
+            }
             Outcome::ErrorReply { .. } => "error-reply",
         }
     }
@@ -407,6 +424,7 @@ impl Record {
                 .and_then(|t| std::str::from_utf8(store.text(t)).ok()),
             frame: o.frame,
             truncated: self.truncated,
+            framing_uncertain: self.uncertain,
             gateway_session: label(o.gateway_session),
             followed_by: label(self.followed_by),
             fields: String::new(),
@@ -432,6 +450,18 @@ impl Record {
                 e.error = Some(ErrorInfo {
                     kind: "truncated",
                     offset: Some(self.text.len()),
+                    message,
+                });
+            }
+            Outcome::OverLong { limit } => {
+                let message = format!(
+                    "the line is longer than the {limit}-byte line limit; its first {} bytes are shown",
+                    self.text.len()
+                );
+                e.notes = message.clone();
+                e.error = Some(ErrorInfo {
+                    kind: "too-long",
+                    offset: Some(limit),
                     message,
                 });
             }

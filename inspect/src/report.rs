@@ -112,7 +112,8 @@ pub struct ConnSummary {
     pub kind: &'static str,
     /// When its first packet was captured (RFC 3339), and its frame.
     pub first: (Option<String>, u64),
-    /// The versions its `VER` exchanges fixed, in order.
+    /// The versions its `VER` exchanges fixed, in order, each change once (the first
+    /// [`MAX_VERSIONS_LISTED`]).
     pub versions: Vec<&'static str>,
     /// MSNP lines read (for the gateway, those in the bodies the connection carried).
     pub lines: u64,
@@ -124,6 +125,20 @@ pub struct ConnSummary {
     pub conflicts: u64,
     /// The client's address.
     pub client: String,
+}
+
+/// The versions a connection's summary lists at most (a capture may hold any number of `VER`
+/// exchanges on one connection).
+pub const MAX_VERSIONS_LISTED: usize = 16;
+
+impl ConnSummary {
+    /// A `VER` exchange fixed `version`: listed unless it is the one listed last, up to
+    /// [`MAX_VERSIONS_LISTED`].
+    pub fn version(&mut self, version: &'static str) {
+        if self.versions.last() != Some(&version) && self.versions.len() < MAX_VERSIONS_LISTED {
+            self.versions.push(version);
+        }
+    }
 }
 
 /// Where and how records are written: JSON Lines or the human table.
@@ -377,10 +392,12 @@ impl Report {
             .map(|l| l.to_string())
             .or_else(|| r.frame.map(|f| format!("#{f}")))
             .unwrap_or_default();
+        // A line read where the framing was uncertain is marked beside its direction: `S?`.
+        let mark = if r.framing_uncertain { "?" } else { "" };
         write!(
             out,
             "{place:>6}  {:<3}  {:<w$}  {:<7}  {:<11}  {}",
-            r.dir.unwrap_or("-"),
+            format!("{}{mark}", r.dir.unwrap_or("-")),
             r.conn.unwrap_or("-"),
             r.version.unwrap_or("-"),
             record.kind_name(),
@@ -389,6 +406,13 @@ impl Report {
         )?;
         if !r.notes.is_empty() {
             write!(out, "  ! {}", r.notes)?;
+        }
+        if r.framing_uncertain {
+            let sep = if r.notes.is_empty() { "  ! " } else { "; " };
+            write!(
+                out,
+                "{sep}framing uncertain (bytes lost before it, or the capture joined mid-stream)"
+            )?;
         }
         writeln!(out)
     }
@@ -544,6 +568,7 @@ impl Summary {
         match r.outcome {
             Outcome::Failed { error } => *self.errors.entry(error).or_default() += 1,
             Outcome::Truncated { .. } => *self.errors.entry("truncated").or_default() += 1,
+            Outcome::OverLong { .. } => *self.errors.entry("too-long").or_default() += 1,
             _ => {}
         }
     }

@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 /// Every key of a JSON record, in order: the first twenty are the original ones.
-const KEYS: [&str; 28] = [
+const KEYS: [&str; 29] = [
     "file",
     "line",
     "dir",
@@ -34,6 +34,7 @@ const KEYS: [&str; 28] = [
     "time",
     "frame",
     "truncated",
+    "framing_uncertain",
     "gateway_session",
     "followed_by",
 ];

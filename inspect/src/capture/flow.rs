@@ -113,15 +113,13 @@ fn role_of(line: &[u8]) -> Option<Role> {
         [code, ..] if code.len() == 3 && code.iter().all(u8::is_ascii_digit) => Some(Role::Server),
         [b"XFR", _, b"SB" | b"NS"] => Some(Role::Client),
         [b"XFR", _, _, _, ..] => Some(Role::Server),
-        // A client offers versions; a server names one.
-        [b"VER", _, rest @ ..] => Some(
-            if rest.iter().filter(|f| f.starts_with(b"MSNP")).count() > 1 {
-                Role::Client
-            } else {
-                Role::Server
-            },
-        ),
-        [b"USR", _, _, b"I" | b"S", ..]
+        // A client may offer several versions; a server names one. A client offering one
+        // (`VER 1 MSNP8 CVR0`, common) looks like the server's reply: that tells nothing.
+        [b"VER", _, rest @ ..] => {
+            (rest.iter().filter(|f| f.starts_with(b"MSNP")).count() > 1).then_some(Role::Client)
+        }
+        // `USR n TWN S` is the server's challenge and the client's answer alike.
+        [b"USR", _, _, b"I", ..]
         | [b"CVR", _, ..]
         | [b"PNG"]
         | [b"UUX", ..]
@@ -171,12 +169,22 @@ fn starts_a_line(bytes: &[u8]) -> bool {
         || line.starts_with(b"HTTP/1.")
 }
 
+/// What a segment's bytes carry through reassembly: the frame and time of their packet.
+type Tag = (u64, Option<Timestamp>);
+
 /// One side of a connection.
 #[derive(Default)]
 struct Side {
-    stream: Stream,
+    stream: Stream<Tag>,
     /// Bytes the decoder has not consumed yet (a partial line).
     pending: Vec<u8>,
+    /// The packet that carried the last byte handed to the decoder: a line cut off is dated
+    /// by it, not by the FIN or acknowledgement that ended the wait for the rest.
+    last: Tag,
+    /// The side's framing is uncertain (see [`crate::record::Record::uncertain`]): bytes were
+    /// lost where they may have held lines, or the capture joined the side in the middle.
+    /// Nothing in TCP says where a line starts again, so it stays so for the rest of the side.
+    uncertain: bool,
     /// The side's SYN was seen.
     syn: bool,
     /// The side ended (its FIN reached, or RST).
@@ -185,8 +193,18 @@ struct Side {
     skip_to_line: bool,
 }
 
-/// The first bytes of a connection, held until it is told apart: (side, bytes, frame, time).
-type Early = Vec<(usize, Vec<u8>, u64, Option<Timestamp>)>;
+/// A piece of a connection's start, held until the connection is told apart.
+enum Early {
+    /// Bytes of one side, from one packet, or from several where none but the last completed a
+    /// line (a line's record is dated by the packet that completed it).
+    Data {
+        side: usize,
+        bytes: Vec<u8>,
+        tag: Tag,
+    },
+    /// Bytes of one side that were never captured.
+    Gap { side: usize, missing: u64, tag: Tag },
+}
 
 /// One TCP connection being followed.
 struct Flow {
@@ -196,7 +214,7 @@ struct Flow {
     /// The client's side, once known.
     client: Option<usize>,
     kind: Kind,
-    early: Early,
+    early: Vec<Early>,
     early_bytes: usize,
     /// The report label, once the connection is followed.
     label: Option<u32>,
@@ -233,6 +251,31 @@ impl Flow {
         self.early_bytes + lines + http
     }
 
+    /// Holds bytes of the connection's start. Bytes of the same side as the last piece join it
+    /// while it completes no line, so a line sent a byte at a time costs one piece, and a
+    /// line's record is still dated by the packet that completed it.
+    fn hold_early(&mut self, side: usize, bytes: &[u8], tag: Tag) {
+        if let Some(Early::Data {
+            side: last_side,
+            bytes: last,
+            tag: last_tag,
+        }) = self.early.last_mut()
+        {
+            if *last_side == side && memchr::memchr(b'\n', last).is_none() {
+                last.extend_from_slice(bytes);
+                *last_tag = tag;
+                self.early_bytes += bytes.len();
+                return;
+            }
+        }
+        self.early_bytes += bytes.len() + EARLY_OVERHEAD;
+        self.early.push(Early::Data {
+            side,
+            bytes: bytes.to_vec(),
+            tag,
+        });
+    }
+
     fn side_of(&self, src: SocketAddr) -> usize {
         usize::from(src != self.ends[0])
     }
@@ -261,6 +304,8 @@ struct At {
     conn: u32,
     gateway_session: Option<u32>,
     client: IpAddr,
+    /// The framing of the line's side was uncertain.
+    uncertain: bool,
 }
 
 /// What the connections of a capture share: the report being written, gateway sessions,
@@ -338,17 +383,25 @@ impl Shared {
         loop {
             match conn.decode(dir, &buf[used..]) {
                 Step::Event { event, consumed } => {
-                    used += consumed;
-                    if let ConnectionEvent::Line {
-                        line,
-                        verb,
-                        observation,
-                        ..
-                    } = &event
-                    {
-                        summary.lines += 1;
-                        self.line(dir, line, verb, observation, at, summary);
+                    match &event {
+                        ConnectionEvent::Line {
+                            line,
+                            verb,
+                            observation,
+                            ..
+                        } => {
+                            summary.lines += 1;
+                            self.line(dir, line, verb, observation, at, summary);
+                        }
+                        // Only the first event of an over-long line holds its start.
+                        ConnectionEvent::LineTooLong { limit } => {
+                            let start = &buf[used..used + consumed];
+                            let version = conn.version();
+                            self.over_long(start, *limit, dir, version, at);
+                        }
+                        _ => {}
                     }
+                    used += consumed;
                 }
                 Step::NeedMore { consumed } => return used + consumed,
             }
@@ -365,7 +418,7 @@ impl Shared {
         summary: &mut ConnSummary,
     ) {
         if let Observation::Version(Some(v)) = observation {
-            summary.versions.push(v.as_str());
+            summary.version(v.as_str());
         }
         if dir == Direction::ClientToServer && matches!(verb, "USR" | "ANS") {
             self.presented(line, at.conn);
@@ -384,7 +437,7 @@ impl Shared {
             ..Origin::default()
         };
         let mode = self.judging.mode;
-        let Some(record) = Record::new(
+        let Some(mut record) = Record::new(
             origin,
             Some(dir),
             mode,
@@ -394,6 +447,7 @@ impl Shared {
         ) else {
             return;
         };
+        record.uncertain = at.uncertain;
         let number = self.report.push(record);
         if let Observation::Xfr { result: Ok(p), .. } = observation {
             if dir == Direction::ServerToClient {
@@ -536,6 +590,44 @@ impl Shared {
             text,
             outcome: Outcome::Truncated { by },
             truncated: true,
+            uncertain: at.uncertain,
+            followed_by: None,
+            awaiting: false,
+        });
+    }
+
+    /// The start of a line over the decoder's limit: an XFR is reported, failed, with its
+    /// first `limit` bytes.
+    fn over_long(
+        &mut self,
+        start: &[u8],
+        limit: usize,
+        dir: Direction,
+        version: Option<msnp_xfr::Version>,
+        at: At,
+    ) {
+        if !start.trim_ascii_start().starts_with(b"XFR") {
+            return;
+        }
+        let origin = Origin {
+            frame: Some(at.frame),
+            time: at
+                .time
+                .map(|t| self.report.store.keep(t.rfc3339().as_bytes())),
+            conn: Some(at.conn),
+            gateway_session: at.gateway_session,
+            ..Origin::default()
+        };
+        let text = self.report.store.keep(&start[..start.len().min(limit)]);
+        self.report.push(Record {
+            origin,
+            dir: Some(dir),
+            version,
+            mode: self.judging.mode,
+            text,
+            outcome: Outcome::OverLong { limit },
+            truncated: false,
+            uncertain: at.uncertain,
             followed_by: None,
             awaiting: false,
         });
@@ -644,6 +736,9 @@ pub struct Tracker {
     /// Connections ended to make room (at most [`MAX_IGNORED`] remembered): one that sends
     /// again is followed again, joined in the middle, but is no new TCP connection.
     evicted: foldhash::HashSet<Key>,
+    /// Connections closed by both sides (at most [`MAX_IGNORED`] remembered): what they send
+    /// after that without a SYN is a late retransmission, not a new connection.
+    closed: foldhash::HashSet<Key>,
     shared: Shared,
     count: u64,
 }
@@ -656,6 +751,7 @@ impl Tracker {
             flows: Flows::default(),
             ignored: foldhash::HashSet::default(),
             evicted: foldhash::HashSet::default(),
+            closed: foldhash::HashSet::default(),
             shared: Shared {
                 judging,
                 fresh: match judging.version {
@@ -686,6 +782,11 @@ impl Tracker {
         &mut self.shared.report
     }
 
+    /// What the streams of the connections followed may still hold out of order, together.
+    pub fn budget_left(&self) -> usize {
+        self.shared.budget.left()
+    }
+
     /// One captured packet.
     pub fn packet(&mut self, packet: &Packet<'_>) {
         let Some(segment) = self.packets.tcp(packet.link, packet.data) else {
@@ -705,6 +806,12 @@ impl Tracker {
             }
             self.ignored.remove(&k);
         }
+        if !self.closed.is_empty() && self.closed.contains(&k) {
+            if !seg.syn {
+                return;
+            }
+            self.closed.remove(&k);
+        }
         let mut id = self.flows.id(&k);
         // A SYN on a connection already carrying data is the same four-tuple used again.
         if let (true, Some(old)) = (new_connection, id) {
@@ -714,6 +821,7 @@ impl Tracker {
                 .is_some_and(|f| f.sides.iter().any(|s| s.stream.position() > 0 || s.ended));
             if reused {
                 self.finish(old, frame, time, "the connection's reuse");
+                self.closed.remove(&k);
                 id = None;
             }
         }
@@ -751,10 +859,13 @@ impl Tracker {
         let Flow { sides, .. } = flow;
         let mut deliveries: Vec<(usize, Delivery)> = Vec::new();
         let mut in_order = false;
+        let tag = (frame, time);
         if !seg.syn || !seg.payload.is_empty() {
             let s = &mut sides[side];
-            if !s.stream.started() {
-                s.skip_to_line = !s.syn;
+            if !s.stream.started() && !s.syn {
+                // Joined in the middle: the first byte seen may be inside a line or a body.
+                s.skip_to_line = true;
+                s.uncertain = true;
             }
             let seq = if seg.syn {
                 seg.seq.wrapping_add(1)
@@ -764,10 +875,16 @@ impl Tracker {
             // Nearly every segment is simply the next bytes: hand them on without a copy.
             in_order = s.stream.take_in_order(seq, seg.payload.len(), seg.fin);
             if !in_order {
-                s.stream
-                    .segment(seq, &seg.payload, seg.fin, &mut shared.budget, &mut |d| {
+                s.stream.segment(
+                    seq,
+                    &seg.payload,
+                    seg.fin,
+                    tag,
+                    &mut shared.budget,
+                    &mut |d| {
                         deliveries.push((side, Delivery::from(d)));
-                    });
+                    },
+                );
             }
         }
         if let Some(ack) = seg.ack {
@@ -810,6 +927,10 @@ impl Tracker {
             .is_some_and(|f| f.sides.iter().all(|s| s.ended))
         {
             self.finish(id, frame, time, "the end of the connection");
+            if self.closed.len() >= MAX_IGNORED {
+                self.closed.clear();
+            }
+            self.closed.insert(k);
             return;
         }
         self.flows.account(id);
@@ -843,7 +964,8 @@ impl Tracker {
         }
     }
 
-    /// Bytes (or a gap) of one side, in order.
+    /// Bytes (or a gap) of one side, in order. Bytes come with the packet that carried them;
+    /// a gap is dated by the packet that declared it.
     fn deliver(
         &mut self,
         id: usize,
@@ -853,34 +975,48 @@ impl Tracker {
         time: Option<Timestamp>,
     ) {
         match d {
-            Delivery::Data(bytes) => self.data(id, side, &bytes, frame, time),
+            Delivery::Data(bytes, (frame, time)) => self.data(id, side, &bytes, frame, time),
             Delivery::Gap(missing) => self.gap(id, side, missing, frame, time),
         }
     }
 
-    /// Bytes were never captured: a partial line before them is cut off, and reading resumes
-    /// at the next line.
+    /// Bytes were never captured. Inside a payload body being skipped they are counted against
+    /// it and nothing else changes; anywhere else a partial line before them is cut off, and
+    /// the side's framing is uncertain from then on: reading resumes at the next byte if it
+    /// starts like a line (a whole line after the gap is read), else after the next line end.
     fn gap(&mut self, id: usize, side: usize, missing: u64, frame: u64, time: Option<Timestamp>) {
         let Some(flow) = self.flows.get_mut(id) else {
             return;
         };
         flow.summary.gaps.0 += 1;
         flow.summary.gaps.1 += missing;
-        let s = &mut flow.sides[side];
-        s.skip_to_line = true;
         if matches!(flow.kind, Kind::Undecided) {
+            // The bytes held after the gap start at a line (the side is uncertain from the
+            // gap on, once the pieces are followed in turn).
+            flow.sides[side].skip_to_line = true;
+            flow.early.push(Early::Gap {
+                side,
+                missing,
+                tag: (frame, time),
+            });
+            flow.early_bytes += EARLY_OVERHEAD;
             return;
         }
-        let partial = std::mem::take(&mut s.pending);
         let dir = flow.direction(side);
-        let at = at(flow, frame, time, None);
-        let version = match &mut flow.kind {
-            Kind::Msnp(conn) => {
-                conn.resync(dir);
-                // The decoder skips to the next line end itself.
-                flow.sides[side].skip_to_line = false;
-                conn.version()
+        if let Kind::Msnp(conn) = &mut flow.kind {
+            if conn.missing(dir, missing) {
+                return;
             }
+        }
+        let s = &mut flow.sides[side];
+        let partial = std::mem::take(&mut s.pending);
+        let (frame, time) = s.last;
+        let at = at(flow, side, frame, time, None);
+        let s = &mut flow.sides[side];
+        s.uncertain = true;
+        s.skip_to_line = true;
+        let version = match &flow.kind {
+            Kind::Msnp(conn) => conn.version(),
             _ => None,
         };
         if let Some(at) = at {
@@ -922,36 +1058,58 @@ impl Tracker {
                 let room = MAX_EARLY.saturating_sub(flow.early_bytes + EARLY_OVERHEAD);
                 let held = &data[..data.len().min(room)];
                 if !held.is_empty() {
-                    flow.early_bytes += held.len() + EARLY_OVERHEAD;
-                    flow.early.push((side, held.to_vec(), frame, time));
+                    flow.hold_early(side, held, (frame, time));
                 }
                 self.decide(id, false);
+                // What did not fit is followed once the connection is told apart (holding
+                // all it may hold tells it apart).
+                let rest = &data[held.len()..];
+                if !rest.is_empty() {
+                    self.follow(id, side, rest, frame, time);
+                }
             }
             _ => self.follow(id, side, data, frame, time),
         }
     }
 
     /// Tells the connection apart once its first lines are in (or `at_end`: with what there is).
+    ///
+    /// The roles come from the first line of either side that tells them (`role_of`), else,
+    /// once both sides have said two lines or the start is all held, from the ports. The kind
+    /// comes from the client's first line, or, on a side the capture joined in the middle
+    /// (whose first bytes may be inside a body), from its first line that is a command.
     fn decide(&mut self, id: usize, at_end: bool) {
         let Some(flow) = self.flows.get_mut(id) else {
             return;
         };
-        let side_bytes = |flow: &Flow, side: usize| -> Vec<u8> {
-            flow.early
-                .iter()
-                .filter(|(s, ..)| *s == side)
-                .flat_map(|(_, b, ..)| b.iter().copied())
-                .collect()
+        // Each side's bytes in runs between gaps: what follows a gap is no continuation of
+        // what came before it.
+        let runs = |flow: &Flow, side: usize| -> Vec<Vec<u8>> {
+            let mut runs = vec![Vec::new()];
+            for piece in &flow.early {
+                match piece {
+                    Early::Data { side: s, bytes, .. } if *s == side => runs
+                        .last_mut()
+                        .expect("one at least")
+                        .extend_from_slice(bytes),
+                    Early::Gap { side: s, .. } if *s == side => runs.push(Vec::new()),
+                    _ => {}
+                }
+            }
+            runs
         };
-        let bytes = [side_bytes(flow, 0), side_bytes(flow, 1)];
-        let lines = [first_line(&bytes[0]), first_line(&bytes[1])];
+        let runs = [runs(flow, 0), runs(flow, 1)];
+        let lines: [Vec<&[u8]>; 2] =
+            std::array::from_fn(|side| runs[side].iter().flat_map(|r| whole_lines(r)).collect());
+        // Whether a side's first line is the first of its stream (not after a gap).
+        let first_is_first = |side: usize| !whole_lines(&runs[side][0]).is_empty();
         let full = flow.early_bytes + EARLY_OVERHEAD >= MAX_EARLY || at_end;
         if flow.client.is_none() {
-            let roles = [lines[0].and_then(role_of), lines[1].and_then(role_of)];
-            flow.client = match roles {
-                [Some(Role::Client), _] | [_, Some(Role::Server)] => Some(0),
-                [Some(Role::Server), _] | [_, Some(Role::Client)] => Some(1),
-                _ if full || (lines[0].is_some() && lines[1].is_some()) => {
+            let role = |side: usize| lines[side].iter().find_map(|l| role_of(l));
+            flow.client = match (role(0), role(1)) {
+                (Some(Role::Client), _) | (_, Some(Role::Server)) => Some(0),
+                (Some(Role::Server), _) | (_, Some(Role::Client)) => Some(1),
+                _ if full || (lines[0].len() >= 2 && lines[1].len() >= 2) => {
                     // The side on a server port is the server; else the lower port.
                     let [a, b] = flow.ends;
                     Some(match (is_server_port(a.port()), is_server_port(b.port())) {
@@ -964,9 +1122,22 @@ impl Tracker {
             };
         }
         let client = flow.client.expect("decided above");
-        // The client's first line tells the kind; a server's first line will do when the
-        // capture holds only the server's side.
-        let line = lines[client].or(if full { lines[1 - client] } else { None });
+        // The line that tells the kind: on a side that started at its SYN its first line; on
+        // one joined in the middle (or whose first line was cut by a gap) its first command:
+        // what comes before may be body text.
+        let telling = |side: usize| -> Option<&[u8]> {
+            if flow.sides[side].syn && first_is_first(side) {
+                lines[side].first().copied()
+            } else {
+                lines[side]
+                    .iter()
+                    .copied()
+                    .find(|l| gateway::is_gateway_request(l) || logs::is_command(l))
+            }
+        };
+        // The client's line tells the kind; a server's will do when the capture holds only
+        // the server's side.
+        let line = telling(client).or(if full { telling(1 - client) } else { None });
         let Some(line) = line else {
             if full {
                 self.forget(id);
@@ -997,16 +1168,41 @@ impl Tracker {
         flow.early_bytes = 0;
         let early = std::mem::take(&mut flow.early);
         self.shared.connected(client_addr, server_addr, name);
-        for (side, bytes, frame, time) in early {
-            self.follow(id, side, &bytes, frame, time);
+        for piece in early {
+            match piece {
+                Early::Data {
+                    side,
+                    bytes,
+                    tag: (frame, time),
+                } => self.follow(id, side, &bytes, frame, time),
+                Early::Gap {
+                    side,
+                    missing,
+                    tag: (frame, time),
+                } => {
+                    // The gap was counted when it was declared.
+                    if let Some(flow) = self.flows.get_mut(id) {
+                        flow.summary.gaps.0 -= 1;
+                        flow.summary.gaps.1 -= missing;
+                    }
+                    self.gap(id, side, missing, frame, time);
+                    // A gap's skip to the next line was done as the bytes after it were held.
+                    if let Some(flow) = self.flows.get_mut(id) {
+                        flow.sides[side].skip_to_line = false;
+                    }
+                }
+            }
         }
     }
 
     /// Drops a connection that is not MSNP, remembering its endpoints to skip its packets.
     fn forget(&mut self, id: usize) {
-        let Some(flow) = self.flows.remove(id) else {
+        let Some(mut flow) = self.flows.remove(id) else {
             return;
         };
+        for s in &mut flow.sides {
+            s.stream.discard(&mut self.shared.budget);
+        }
         if self.ignored.len() >= MAX_IGNORED {
             self.ignored.clear();
         }
@@ -1018,8 +1214,9 @@ impl Tracker {
         let Some(flow) = self.flows.get_mut(id) else {
             return;
         };
+        flow.sides[side].last = (frame, time);
         let dir = flow.direction(side);
-        let Some(at) = at(flow, frame, time, None) else {
+        let Some(at) = at(flow, side, frame, time, None) else {
             return;
         };
         let Flow {
@@ -1054,14 +1251,15 @@ impl Tracker {
         }
     }
 
-    /// A side ended: a partial XFR line left in it was cut off.
+    /// A side ended: a partial XFR line left in it was cut off (dated by the packet that
+    /// carried its last byte).
     fn end_side(
         &mut self,
         id: usize,
         side: usize,
         by: &'static str,
-        frame: u64,
-        time: Option<Timestamp>,
+        _frame: u64,
+        _time: Option<Timestamp>,
     ) {
         if self
             .flows
@@ -1079,7 +1277,8 @@ impl Tracker {
             Kind::Msnp(conn) => conn.version(),
             _ => None,
         };
-        if let Some(at) = at(flow, frame, time, None) {
+        let (frame, time) = flow.sides[side].last;
+        if let Some(at) = at(flow, side, frame, time, None) {
             self.shared.cut(&partial, dir, version, by, at);
         }
     }
@@ -1195,9 +1394,10 @@ impl Shared {
     }
 }
 
-/// Where a followed connection's line comes from.
+/// Where a line of `side` of a followed connection comes from.
 fn at(
     flow: &Flow,
+    side: usize,
     frame: u64,
     time: Option<Timestamp>,
     gateway_session: Option<u32>,
@@ -1209,19 +1409,34 @@ fn at(
         conn: flow.label?,
         gateway_session,
         client,
+        uncertain: flow.sides[side].uncertain,
     })
+}
+
+/// The whole lines at the start of `bytes` (without their line ends), the first 16 at most.
+fn whole_lines(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut lines = Vec::new();
+    let mut rest = bytes;
+    while lines.len() < 16 {
+        let Some(line) = first_line(rest) else {
+            break;
+        };
+        lines.push(line);
+        rest = &rest[memchr::memchr(b'\n', rest).expect("a line end") + 1..];
+    }
+    lines
 }
 
 /// What a stream handed on, owned (so the tracker can hand it on in turn).
 enum Delivery {
-    Data(Vec<u8>),
+    Data(Vec<u8>, Tag),
     Gap(u64),
 }
 
-impl From<Delivered<'_>> for Delivery {
-    fn from(d: Delivered<'_>) -> Self {
+impl From<Delivered<'_, Tag>> for Delivery {
+    fn from(d: Delivered<'_, Tag>) -> Self {
         match d {
-            Delivered::Data(b) => Delivery::Data(b.to_vec()),
+            Delivered::Data(b, tag) => Delivery::Data(b.to_vec(), tag),
             Delivered::Gap(n) => Delivery::Gap(n),
         }
     }

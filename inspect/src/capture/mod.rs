@@ -195,7 +195,7 @@ pub fn follow_tcp(reader: impl Read + Send) -> Result<Vec<FollowedTcp>, String> 
     let mut open: HashMap<(std::net::SocketAddr, std::net::SocketAddr), Open> = HashMap::new();
     let mut out: Vec<FollowedTcp> = Vec::new();
     let put = |data: &mut Vec<u8>, d: Delivered<'_>| match d {
-        Delivered::Data(b) => data.extend_from_slice(b),
+        Delivered::Data(b, ()) => data.extend_from_slice(b),
         Delivered::Gap(n) => {
             data.extend_from_slice(format!("[{n} bytes missing in capture file]\0").as_bytes())
         }
@@ -241,7 +241,7 @@ pub fn follow_tcp(reader: impl Read + Send) -> Result<Vec<FollowedTcp>, String> 
                 seg.seq
             };
             let data = &mut f.data;
-            o.streams[side].segment(seq, &seg.payload, seg.fin, &mut budget, &mut |d| {
+            o.streams[side].segment(seq, &seg.payload, seg.fin, (), &mut budget, &mut |d| {
                 put(&mut data[side], d)
             });
             if let Some(ack) = seg.ack {
