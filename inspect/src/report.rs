@@ -1,7 +1,8 @@
 //! What the tool found in one input, and how it is shown: the human table with its summary, or
 //! JSON Lines.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
 use std::io::{self, Write};
 
 use msnp_xfr::Version;
@@ -88,8 +89,13 @@ pub struct Report {
     pub counts: Summary,
     /// The referrals the chains show (the first [`MAX_LINKS`] written).
     links: Vec<Link>,
-    /// Names to forget once the records added before they were retired are written.
-    retired: VecDeque<(u32, usize)>,
+    /// Names retired while held records point at them, each with the number of records that
+    /// must be written before it is forgotten (soonest first).
+    retired: BinaryHeap<Reverse<(usize, u32)>>,
+    /// For each name held records may point at, one past the number of the last record that
+    /// does: a name no held record points at is forgotten as soon as it is retired, so names
+    /// do not pile up behind a record that waits.
+    refs: HashMap<u32, usize>,
     /// When to write the ready records next: at this many held.
     next_write: usize,
 }
@@ -97,7 +103,8 @@ pub struct Report {
 /// A referral and the connection that followed it, for the chains.
 #[derive(Debug, Clone)]
 struct Link {
-    conn: String,
+    /// The name of the connection that made the referral.
+    conn: u32,
     frame: Option<u64>,
     what: &'static str,
     next: String,
@@ -108,6 +115,9 @@ struct Link {
 pub struct ConnSummary {
     /// `client -> server`.
     pub label: String,
+    /// The name records point at for this connection ([`Report::label`]): unlike the text, it
+    /// tells apart two connections on the same four-tuple.
+    pub id: Option<u32>,
     /// `msnp` or `gateway`.
     pub kind: &'static str,
     /// When its first packet was captured (RFC 3339), and its frame.
@@ -208,7 +218,8 @@ impl Report {
             warning: None,
             counts: Summary::default(),
             links: Vec::new(),
-            retired: VecDeque::new(),
+            retired: BinaryHeap::new(),
+            refs: HashMap::new(),
             next_write: WRITE_EVERY,
         }
     }
@@ -226,18 +237,45 @@ impl Report {
     /// Forgets the name `index` once the records added so far are written: no later record
     /// points at it (its connection is over).
     pub fn retire(&mut self, index: u32) {
-        if self.records.is_empty() {
-            self.store.forget_label(index);
-        } else {
-            self.retired.push_back((index, self.added()));
+        match self.refs.remove(&index) {
+            Some(until) if until > self.written => self.retired.push(Reverse((until, index))),
+            _ => self.store.forget_label(index),
         }
     }
 
     /// Adds a record; returns its number (0 for the input's first).
     pub fn push(&mut self, record: Record) -> usize {
         self.counts.add(&record);
+        let number = self.added();
+        for label in [
+            record.origin.conn,
+            record.origin.gateway_session,
+            record.followed_by,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            self.refs.insert(label, number + 1);
+        }
         self.records.push_back(record);
-        self.added() - 1
+        number
+    }
+
+    /// Says that the held record `number` was followed by the connection named `conn` (the
+    /// first follower stays), and whether it still waits for one.
+    pub fn set_followed(&mut self, number: usize, conn: Option<u32>, waits: bool) {
+        let Some(r) = number
+            .checked_sub(self.written)
+            .and_then(|i| self.records.get_mut(i))
+        else {
+            return;
+        };
+        r.awaiting = waits;
+        if let (Some(conn), None) = (conn, r.followed_by) {
+            r.followed_by = Some(conn);
+            let until = self.refs.entry(conn).or_default();
+            *until = (*until).max(number + 1);
+        }
     }
 
     /// How many records were added in all.
@@ -348,7 +386,7 @@ impl Report {
             if let (Some(conn), Some(next)) = (record.origin.conn, record.followed_by) {
                 if self.links.len() < MAX_LINKS {
                     self.links.push(Link {
-                        conn: self.label(conn).to_string(),
+                        conn,
                         frame: record.origin.frame,
                         what: match record.kind_name() {
                             "ns" => "NS referral",
@@ -364,12 +402,12 @@ impl Report {
         self.written += n;
         let keep_from = self.records.front().map_or(self.store.end(), record_start);
         self.store.forget_texts_before(keep_from);
-        while let Some(&(label, at)) = self.retired.front() {
+        while let Some(&Reverse((at, label))) = self.retired.peek() {
             if at > self.written {
                 break;
             }
             self.store.forget_label(label);
-            self.retired.pop_front();
+            self.retired.pop();
         }
         if self.records.capacity() > 4 * MAX_HELD_RECORDS {
             self.records.shrink_to(MAX_HELD_RECORDS);
@@ -473,9 +511,9 @@ impl Report {
     /// dispatch → notification → switchboards.
     fn write_chains(&self, out: &mut (impl Write + ?Sized)) -> io::Result<()> {
         writeln!(out, "\nreferral chains")?;
-        let mut links: HashMap<&str, Vec<&Link>> = HashMap::new();
+        let mut links: HashMap<u32, Vec<&Link>> = HashMap::new();
         for link in &self.links {
-            links.entry(link.conn.as_str()).or_default().push(link);
+            links.entry(link.conn).or_default().push(link);
         }
         let mut clients: Vec<&str> = Vec::new();
         let mut seen = HashSet::new();
@@ -499,7 +537,7 @@ impl Report {
                     .map_or("-", |t| t.get(11..26).unwrap_or(t));
                 let versions = c.versions.last().copied().unwrap_or("-");
                 writeln!(out, "    {when}  #{:<6} {}  {versions}", c.first.1, c.label)?;
-                for link in links.get(c.label.as_str()).into_iter().flatten() {
+                for link in c.id.and_then(|id| links.get(&id)).into_iter().flatten() {
                     let frame = link.frame.map_or(String::new(), |f| format!("#{f} "));
                     writeln!(out, "      {frame}{} -> {}", link.what, link.next)?;
                 }

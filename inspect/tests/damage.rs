@@ -328,3 +328,127 @@ fn a_bare_ack_is_an_empty_segment() {
         }
     );
 }
+
+fn segment(s: &Seg) -> Segment<'_> {
+    Segment {
+        src: s.src,
+        dst: s.dst,
+        seq: s.seq,
+        ack: s.flags.ack,
+        syn: s.flags.syn,
+        fin: s.flags.fin,
+        rst: s.flags.rst,
+        payload: Cow::Borrowed(&s.payload),
+    }
+}
+
+/// Item 12: a connection found not to be MSNP gives back what it held out of order, so
+/// reordered MSNP lines later in the capture are not cut off for want of room.
+#[test]
+fn a_connection_found_not_msnp_gives_back_what_waited() {
+    use msnp_inspect::reassembly::MAX_PENDING_TOTAL;
+    let mut c = conversation();
+    c.handshake()
+        .send(true, b"SSH-2.0-OpenSSH_9.6\r\n")
+        .send(true, b"lost bytes")
+        .send(true, &[b'x'; 1000]);
+    // Captured: the last segment (waiting behind the lost one), then the first line.
+    let late = c.segments.pop().unwrap();
+    c.segments.pop();
+    c.segments.insert(3, late);
+    let n = c.segments.len();
+    let mut tracker = Tracker::new(Report::new("ssh", Input::Capture { ng: false }), LENIENT);
+    for (i, s) in c.segments.iter().enumerate() {
+        tracker.segment(&segment(s), i as u64 + 1, None);
+    }
+    assert_eq!(tracker.budget_left(), MAX_PENDING_TOTAL);
+    let report = tracker.finish_all(n as u64, None);
+    assert_eq!(report.connections, 0);
+}
+
+/// Item 14: while a referral waits for its follower, the names of the connections that end
+/// meanwhile (with no record pointing at them) are forgotten, not kept until it is written.
+#[test]
+fn names_of_ended_connections_are_not_kept_behind_a_waiting_referral() {
+    let mut tracker = Tracker::new(Report::new("names", Input::Capture { ng: false }), LENIENT);
+    let mut out = msnp_inspect::report::Output::new(true, std::io::sink());
+    let mut frame = 0;
+    let mut feed = |tracker: &mut Tracker, c: &Conversation| {
+        for s in &c.segments {
+            frame += 1;
+            tracker.segment(&segment(s), frame, None);
+            let report = tracker.report_mut();
+            if report.wants_writing() {
+                report.write_ready(&mut out);
+            }
+        }
+    };
+    let mut ns = conversation();
+    ns.handshake()
+        .send(true, b"VER 1 MSNP8 CVR0\r\nXFR 2 SB\r\n")
+        .send(
+            false,
+            b"VER 1 MSNP8 CVR0\r\nXFR 2 SB 10.0.0.2:1863 CKI never.2\r\n",
+        );
+    feed(&mut tracker, &ns);
+    for i in 0..3000u32 {
+        let client = SocketAddr::new([10, 1, (i >> 8) as u8, i as u8].into(), 40000);
+        let mut other = Conversation::new(client, addr("192.0.2.7:1863"), [1, 2]);
+        other
+            .handshake()
+            .send(true, b"VER 1 MSNP8 CVR0\r\n")
+            .send(false, b"VER 1 MSNP8 CVR0\r\n")
+            .fin(true)
+            .fin(false);
+        feed(&mut tracker, &other);
+    }
+    let report = tracker.report_mut();
+    assert_eq!(report.records.len(), 2, "the referral still waits");
+    // The dispatch connection's own name, still open, and nothing else.
+    assert_eq!(report.store.labels(), 1);
+}
+
+/// Item 17: when a four-tuple is used again, the referral chains list a referral under the
+/// connection that made it only, not under the later one with the same endpoints.
+#[test]
+fn chains_tell_apart_connections_on_the_same_four_tuple() {
+    let mut first = conversation();
+    first
+        .handshake()
+        .send(true, b"VER 1 MSNP8 CVR0\r\nXFR 2 SB\r\n")
+        .send(
+            false,
+            b"VER 1 MSNP8 CVR0\r\nXFR 2 SB 192.0.2.9:1863 CKI chain.2\r\n",
+        )
+        .fin(true)
+        .fin(false);
+    let mut sb = Conversation::new(addr("10.0.0.1:40001"), addr("192.0.2.9:1863"), [7, 8]);
+    sb.handshake().send(true, b"USR 1 a@b.c chain.2\r\n");
+    let mut again = Conversation::new(addr("10.0.0.1:40000"), addr("192.0.2.1:1863"), [90, 95]);
+    again
+        .handshake()
+        .send(true, b"VER 1 MSNP8 CVR0\r\n")
+        .send(false, b"VER 1 MSNP8 CVR0\r\n");
+    let mut segments = first.segments;
+    segments.extend(sb.segments);
+    segments.extend(again.segments);
+    let mut report = run(&segments);
+    let mut text = Vec::new();
+    report.write_rest(&mut msnp_inspect::report::Output::new(false, &mut text));
+    let text = String::from_utf8(text).unwrap();
+    let chains = &text[text.find("referral chains").unwrap()..];
+    let chains: Vec<&str> = chains.lines().take(7).map(str::trim).collect();
+    assert_eq!(
+        chains,
+        [
+            "referral chains",
+            "client 10.0.0.1",
+            "-  #1      10.0.0.1:40000 -> 192.0.2.1:1863  MSNP8",
+            "#5 SB referral -> 10.0.0.1:40001 -> 192.0.2.9:1863",
+            "-  #8      10.0.0.1:40001 -> 192.0.2.9:1863  -",
+            "-  #12     10.0.0.1:40000 -> 192.0.2.1:1863  MSNP8",
+            "",
+        ],
+        "{text}"
+    );
+}

@@ -458,12 +458,7 @@ impl Shared {
 
     /// The record `number` waits for its referral to be followed, or (`None`) no longer.
     fn awaiting(&mut self, number: usize, followed_by: Option<u32>, waits: bool) {
-        if let Some(r) = self.report.record_mut(number) {
-            r.awaiting = waits;
-            if let Some(conn) = followed_by {
-                r.followed_by.get_or_insert(conn);
-            }
-        }
+        self.report.set_followed(number, followed_by, waits);
     }
 
     /// Remembers a referral to match with the connection that follows it; its record waits
@@ -1157,6 +1152,7 @@ impl Tracker {
         let server_addr = flow.ends[1 - client];
         let name = self.shared.label(label(client_addr, server_addr));
         flow.label = Some(name);
+        flow.summary.id = Some(name);
         flow.summary.label = label(client_addr, server_addr);
         flow.summary.client = client_addr.to_string();
         flow.summary.kind = if matches!(kind, Kind::Gateway(_)) {
