@@ -224,9 +224,12 @@ impl<'a> Xfr<'a> {
             Xfr::Ns(ns) => {
                 let server = ported(&ns.server, &mut changes);
                 let mut builder = NsReferral::builder(ns.trid, server);
+                // The current server's port counts only if `to` keeps the current server:
+                // noted once the built value says so.
+                let mut current_changes = Changes::NONE;
                 let (had_current, had_hop) = match &ns.form {
                     NsForm::Current(current) => {
-                        builder = builder.current(ported(current, &mut changes));
+                        builder = builder.current(ported(current, &mut current_changes));
                         (true, false)
                     }
                     NsForm::Hop(hop) => {
@@ -255,6 +258,9 @@ impl<'a> Xfr<'a> {
                     ),
                     _ => (false, false),
                 };
+                if has_current {
+                    changes.0 |= current_changes.0;
+                }
                 note(
                     &mut changes,
                     had_current,

@@ -356,6 +356,28 @@ fn translation_between_versions() {
     assert!(r.changes.is_empty());
 }
 
+/// A port-less current server that the target version drops: the port it would have got is no
+/// change of the translated value, which holds no current server at all.
+#[test]
+fn a_dropped_current_server_reports_no_added_port() {
+    let ns8 = parse_lenient_xfr(b"XFR 5 NS 10.0.0.5:1863 0 10.0.0.1", v(8));
+    let ns15 = ns8.translate(v(15), &Fill::new()).unwrap();
+    assert_eq!(ns15.xfr.to_string(), "XFR 5 NS 10.0.0.5:1863 U D");
+    assert_eq!(ns15.changes.to_string(), "dropped-current-server");
+    // Kept (MSNP8 to MSNP8), the current server does get its port.
+    let kept = ns8.translate(v(8), &Fill::new()).unwrap();
+    assert_eq!(
+        kept.xfr.to_string(),
+        "XFR 5 NS 10.0.0.5:1863 0 10.0.0.1:1863"
+    );
+    assert_eq!(kept.changes.to_string(), "added-port");
+    // Both port-less and the current server dropped: the server's own port is still reported.
+    let both = parse_lenient_xfr(b"XFR 5 NS 10.0.0.5 0 10.0.0.1", v(8));
+    let t = both.translate(v(15), &Fill::new()).unwrap();
+    assert_eq!(t.xfr.to_string(), "XFR 5 NS 10.0.0.5:1863 U D");
+    assert_eq!(t.changes.to_string(), "dropped-current-server, added-port");
+}
+
 fn parse_lenient_xfr(line: &[u8], version: Version) -> Xfr<'_> {
     msnp_xfr::parse_lenient(line, version).unwrap().xfr
 }

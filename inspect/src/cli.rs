@@ -52,8 +52,9 @@ request, in packet captures and text logs.
   -q, --quiet    no progress bar (shown on a terminal for long inputs)
   -h, --help     this text
 
-Exit status: 0 every XFR decoded; 1 some did not; 2 usage or read error;
-3 an input holds no MSNP traffic in any format this tool reads.";
+Exit status: 0 every XFR decoded; 1 some did not; 2 usage or read error (a
+capture damaged before its end, too); 3 an input holds no MSNP traffic in any
+format this tool reads.";
 
 /// The parsed command line.
 #[derive(Debug, Clone)]
@@ -158,6 +159,7 @@ struct Done {
     msnp_lines: usize,
     connections: usize,
     warning: Option<String>,
+    damaged: bool,
 }
 
 impl Done {
@@ -167,6 +169,7 @@ impl Done {
             msnp_lines: report.msnp_lines,
             connections: report.connections,
             warning: report.warning.clone(),
+            damaged: report.damaged,
         }
     }
 }
@@ -257,6 +260,10 @@ fn inspect_capture(
     let mut report = capture::read(name, reader, ng, args.judging, progress, Some(output))
         .map_err(Failure::Read)?;
     if report.connections == 0 {
+        // Damage may hide the traffic after it: the damage is what to report.
+        if let (true, Some(warning)) = (report.damaged, &report.warning) {
+            return Err(Failure::Read(format!("{name}: {warning}")));
+        }
         return Err(Failure::NoTraffic(format!(
             "{name}: no MSNP traffic found in {} TCP connection{}",
             report.tcp_connections,
@@ -420,11 +427,17 @@ pub fn run(
                             match *done {
                                 Ok(done) => {
                                     if let Some(warning) = &done.warning {
+                                        // Reading stopped short at damage: not a warning but a
+                                        // read error, once the records before it are written.
+                                        let kind = if done.damaged { "" } else { "warning: " };
                                         writeln!(
                                             err,
-                                            "msnp-inspect: {}: warning: {warning}",
+                                            "msnp-inspect: {}: {kind}{warning}",
                                             names[i]
                                         )?;
+                                    }
+                                    if done.damaged {
+                                        worst = worst.max(Outcome::ReadError);
                                     }
                                     if done.counts.failed() > 0 {
                                         worst = worst.max(Outcome::Failed);

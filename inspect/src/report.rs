@@ -83,8 +83,13 @@ pub struct Report {
     /// For a capture: connections ended before their end to stay within the tool's limits
     /// (too many open at once, or holding too much).
     pub evicted: usize,
-    /// What reading the input ran into short of its end (a warning).
+    /// What reading the input ran into short of its end: a warning, or with `damaged` the
+    /// damage that stopped the reading.
     pub warning: Option<String>,
+    /// Whether the reading stopped at damage before the input's end: the records are those
+    /// before it, and the input counts as unreadable (exit status 2), where a last block cut
+    /// off by the end of the file is only a warning.
+    pub damaged: bool,
     /// Counts over every record so far, written or held.
     pub counts: Summary,
     /// The referrals the chains show (the first [`MAX_LINKS`] written).
@@ -216,6 +221,7 @@ impl Report {
             tcp_connections: 0,
             evicted: 0,
             warning: None,
+            damaged: false,
             counts: Summary::default(),
             links: Vec::new(),
             retired: BinaryHeap::new(),

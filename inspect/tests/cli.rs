@@ -469,3 +469,123 @@ fn several_inputs_are_written_in_order_as_each_alone() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A pcapng capture of one MSNP8 connection asking for two switchboards, each packet a second
+/// after the last: its section and interface, then each packet's block.
+fn msnp_pcapng() -> (Vec<u8>, Vec<Vec<u8>>) {
+    use msnp_xfr_testkit::pcap::{Block, Conversation, Interface, Link, Record, pcapng};
+    let mut c = Conversation::new(
+        "10.0.0.1:40000".parse().unwrap(),
+        "192.0.2.1:1863".parse().unwrap(),
+        [100, 200],
+    );
+    c.handshake()
+        .send(true, b"VER 1 MSNP8 CVR0\r\n")
+        .send(false, b"VER 1 MSNP8\r\n")
+        .send(true, b"XFR 2 SB\r\n")
+        .send(false, b"XFR 2 SB 192.0.2.9:1863 CKI 1.2\r\n")
+        .send(true, b"XFR 3 SB\r\n")
+        .send(false, b"XFR 3 SB 192.0.2.9:1863 CKI 3.4\r\n");
+    let interfaces = vec![Interface {
+        linktype: 1,
+        tsresol: 6,
+    }];
+    let head = pcapng(&[(interfaces.clone(), Vec::new())]);
+    let blocks = (0..)
+        .zip(&c.segments)
+        .map(|(i, s)| {
+            let record = Record::new(1_700_000_000 + i, 0, s.frame(Link::Ethernet));
+            pcapng(&[(interfaces.clone(), vec![Block::Enhanced(record)])])[head.len()..].to_vec()
+        })
+        .collect();
+    (head, blocks)
+}
+
+/// A capture whose reading stopped at a damaged block was not read to its end: its records and
+/// the damage are reported, and the exit status is a read error's. One whose last block is cut
+/// off (tcpdump killed) is only warned about.
+#[test]
+fn a_capture_damaged_before_its_end_exits_2() {
+    let dir = std::env::temp_dir().join(format!("msnp-inspect-damaged-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (head, blocks) = msnp_pcapng();
+    assert_eq!(blocks.len(), 9);
+    // An enhanced packet block whose trailing length (36) is not its leading one (32).
+    let mut damaged = Vec::new();
+    for n in [6u32, 32, 0, 0, 0, 0, 0, 36] {
+        damaged.extend_from_slice(&n.to_le_bytes());
+    }
+    let write = |name: &str, parts: &[&[u8]]| {
+        let path = dir.join(name);
+        std::fs::write(&path, parts.concat()).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+
+    // After the first XFR's reply (frame 7), before the second.
+    let path = write(
+        "damaged.pcapng",
+        &[
+            &head,
+            &blocks[..7].concat(),
+            &damaged,
+            &blocks[7..].concat(),
+        ],
+    );
+    let at = head.len() + blocks[..7].concat().len();
+    assert_eq!(at, 744);
+    let out = inspect(&["--json", &path], None);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "msnp-inspect: {path}: damaged block at byte {at} (its contents fail pcap-parser's \
+             Verify check); reading stopped there\n"
+        )
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let found = records(&out);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(
+        (&found[1]["frame"], &found[1]["raw"]),
+        (
+            &Value::from(7),
+            &Value::from("XFR 2 SB 192.0.2.9:1863 CKI 1.2")
+        )
+    );
+    // The human table too.
+    let out = inspect(&[&path], None);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("\n2 XFR lines: 2 decoded, 0 failed"),
+        "{text}"
+    );
+
+    // Damaged before any MSNP traffic: a read error, not "no MSNP traffic".
+    let path = write("early.pcapng", &[&head, &damaged, &blocks.concat()]);
+    let out = inspect(&[&path], None);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "msnp-inspect: {path}: damaged block at byte {} (its contents fail pcap-parser's \
+             Verify check); reading stopped there\n",
+            head.len()
+        )
+    );
+    assert_eq!(out.status.code(), Some(2));
+
+    // The last block cut off: a warning; every XFR before it decoded.
+    let whole = blocks.concat();
+    let path = write("cut.pcapng", &[&head, &whole[..whole.len() - 10]]);
+    let out = inspect(&["--json", &path], None);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "msnp-inspect: {path}: warning: the capture ends inside the block at byte {}: its \
+             packet is cut off\n",
+            head.len() + blocks[..8].concat().len()
+        )
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(records(&out).len(), 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

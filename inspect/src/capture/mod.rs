@@ -78,6 +78,7 @@ pub fn read(
     })
     .map_err(|e| format!("{name}: {e}"))?;
     let mut report = tracker.finish_all(last.0, last.1);
+    report.damaged = matches!(problem, Some(file::Problem::Damaged { .. }));
     report.warning = problem.map(|p| p.to_string());
     Ok(report)
 }
