@@ -340,6 +340,21 @@ impl<T: Copy + Default> Stream<T> {
         budget.left += std::mem::take(&mut self.released);
     }
 
+    /// The offset the peer's acknowledgement `ack` says was received, where it is past the
+    /// bytes delivered so far (they wait behind a hole, or the capture has them later, or
+    /// never): the peer sent what follows its acknowledgement after receiving those bytes.
+    pub fn waits_for(&self, ack: u32) -> Option<u64> {
+        let acked = self.offset(ack)?;
+        if acked <= self.next as i64 {
+            return None;
+        }
+        match self.fin {
+            Some(f) if acked as u64 == f + 1 => (f > self.next).then_some(f),
+            Some(f) if acked as u64 > f => None,
+            _ => Some(acked as u64),
+        }
+    }
+
     /// The peer acknowledged up to `ack`: bytes before it that were never captured are a gap.
     pub fn acked(&mut self, ack: u32, budget: &mut Budget, out: &mut impl FnMut(Delivered<'_, T>)) {
         let Some(acked) = self.offset(ack) else {

@@ -452,3 +452,79 @@ fn chains_tell_apart_connections_on_the_same_four_tuple() {
         "{text}"
     );
 }
+
+/// Item 4: a segment written to the capture just after the acknowledgement of it (capture
+/// order is not wire order on a busy host) is read, not declared missing.
+#[test]
+fn a_segment_captured_after_its_acknowledgement_is_read() {
+    let mut c = conversation();
+    c.handshake()
+        .send(true, b"VER 1 MSNP8 CVR0\r\n")
+        .send(false, b"VER 1 MSNP8 CVR0\r\n")
+        .send(true, b"XFR 2 SB\r\n")
+        .send(false, b"XFR 2 SB 10.0.0.2:1863 CKI two.2\r\n")
+        .send(true, b"OUT\r\n");
+    c.segments.swap(5, 6);
+    let report = run(&c.segments);
+    assert_eq!(
+        records(&report),
+        [
+            "#7 C request XFR 2 SB",
+            "#6 S sb XFR 2 SB 10.0.0.2:1863 CKI two.2",
+        ]
+    );
+    assert_eq!(report.tcp[0].gaps, (0, 0));
+}
+
+/// Item 5: a server packet that carries a reply and acknowledges a request waiting behind a
+/// hole is followed after that request, so its error reply is matched to it.
+#[test]
+fn a_reply_is_followed_after_the_request_it_acknowledges() {
+    let mut c = conversation();
+    c.handshake()
+        .send(true, b"VER 1 MSNP8 CVR0\r\n")
+        .send(false, b"VER 1 MSNP8 CVR0\r\n")
+        .send(true, b"USR 2 TWN I a@b.c\r\n") // lost
+        .send(true, b"XFR 3 SB\r\n")
+        .send(false, b"913 3\r\n")
+        .send(true, b"OUT\r\n");
+    let segments = lose(c.segments, 5);
+    let report = run(&segments);
+    assert_eq!(
+        records(&report),
+        [
+            "#6 C request XFR 3 SB [uncertain]",
+            "#7 S error-reply 913 3",
+        ]
+    );
+    assert_eq!(report.tcp[0].gaps, (1, 19));
+}
+
+/// Segments that wait for the other side are bounded: a capture in which one side keeps
+/// acknowledging bytes that never come gives the wait up after a few segments, and every
+/// line is still read, in order.
+#[test]
+fn waiting_for_bytes_that_never_come_is_given_up() {
+    let mut c = conversation();
+    c.handshake()
+        .send(true, b"VER 1 MSNP8 CVR0\r\n")
+        .send(false, b"VER 1 MSNP8 CVR0\r\n")
+        .send(true, b"lost line\r\n"); // lost
+    for i in 0..40 {
+        c.send(
+            false,
+            format!("XFR {i} SB 10.0.0.9:1863 CKI c.{i}\r\n").as_bytes(),
+        );
+    }
+    let segments = lose(c.segments, 5);
+    let report = run(&segments);
+    let got = records(&report);
+    assert_eq!(got.len(), 40);
+    for (i, line) in got.iter().enumerate() {
+        assert_eq!(
+            line,
+            &format!("#{} S sb XFR {i} SB 10.0.0.9:1863 CKI c.{i}", i + 6)
+        );
+    }
+    assert_eq!(report.tcp[0].gaps, (1, 11));
+}

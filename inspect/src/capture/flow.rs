@@ -35,6 +35,16 @@ pub const EARLY_OVERHEAD: usize = 128;
 /// they are told apart, partial lines, HTTP heads and bodies); past it the connections idle
 /// longest are ended until a quarter is free.
 pub const MAX_HELD: usize = 8 << 20;
+/// How many segments of a connection may go by while some of its segments wait for the other
+/// side (see `Tracker::defer`) before the wait is given up: capture order strays from wire
+/// order by a few packets, a lost segment never comes.
+pub const MAX_DEFERRED_AGE: u32 = 16;
+/// Segments waiting so, per connection.
+pub const MAX_DEFERRED: usize = 64;
+/// Bytes they may hold, per connection (also charged against [`MAX_HELD`]).
+pub const MAX_DEFERRED_BYTES: usize = 64 * 1024;
+/// What a waiting segment is charged beyond its payload.
+const DEFERRED_OVERHEAD: usize = 96;
 /// Gateway sessions followed at once; past it the oldest is forgotten.
 pub const MAX_SESSIONS: usize = 512;
 /// Referrals waiting for the connection that follows them.
@@ -223,6 +233,22 @@ struct Flow {
     active: u64,
     /// What it is charged against [`MAX_HELD`].
     held: usize,
+    /// Segments waiting for the other side to reach what they acknowledge, in capture order.
+    deferred: VecDeque<Deferred>,
+    /// What they hold (payload and [`DEFERRED_OVERHEAD`] each).
+    deferred_bytes: usize,
+    /// Segments of the connection seen while some wait.
+    deferred_age: u32,
+}
+
+/// A segment waiting for the other side (see `Tracker::defer`).
+struct Deferred {
+    side: usize,
+    segment: Segment<'static>,
+    frame: u64,
+    time: Option<Timestamp>,
+    /// The other side's offset it waits for.
+    waits: u64,
 }
 
 impl Flow {
@@ -238,6 +264,9 @@ impl Flow {
             summary: ConnSummary::default(),
             active: 0,
             held: 0,
+            deferred: VecDeque::new(),
+            deferred_bytes: 0,
+            deferred_age: 0,
         }
     }
 
@@ -248,7 +277,7 @@ impl Flow {
             Kind::Gateway(http) => http.holding(),
             _ => 0,
         };
-        self.early_bytes + lines + http
+        self.early_bytes + lines + http + self.deferred_bytes
     }
 
     /// Holds bytes of the connection's start. Bytes of the same side as the last piece join it
@@ -842,6 +871,125 @@ impl Tracker {
         let flow = self.flows.get_mut(id).expect("present");
         flow.active = self.count;
         let side = flow.side_of(seg.src);
+        if !self.defer(id, side, seg, frame, time) {
+            self.process(id, side, seg, frame, time);
+            self.replay(id, false);
+        }
+        let Some(flow) = self.flows.get_mut(id) else {
+            return;
+        };
+        if !flow.deferred.is_empty() {
+            flow.deferred_age += 1;
+            if flow.deferred_age > MAX_DEFERRED_AGE
+                || flow.deferred.len() > MAX_DEFERRED
+                || flow.deferred_bytes > MAX_DEFERRED_BYTES
+            {
+                self.replay(id, true);
+            }
+        }
+        if self
+            .flows
+            .get(id)
+            .is_some_and(|f| f.sides.iter().all(|s| s.ended))
+        {
+            self.finish(id, frame, time, "the end of the connection");
+            if self.closed.len() >= MAX_IGNORED {
+                self.closed.clear();
+            }
+            self.closed.insert(k);
+            return;
+        }
+        self.flows.account(id);
+        if self.flows.held > MAX_HELD {
+            self.evict(frame, time, |t| t.flows.held > MAX_HELD - MAX_HELD / 4);
+        }
+    }
+
+    /// Whether `seg` is to wait: it acknowledges bytes of the other side not followed yet
+    /// (waiting behind a hole, or further on in the capture: a host may write a segment after
+    /// the acknowledgement of it), or segments of its side wait already. What a side sends
+    /// after acknowledging bytes answers them, so it is followed after them; a segment that
+    /// waits is kept (copied) until the other side gets there, or until the wait is given up
+    /// ([`MAX_DEFERRED_AGE`]) and the bytes never seen are declared missing.
+    fn defer(
+        &mut self,
+        id: usize,
+        side: usize,
+        seg: &Segment<'_>,
+        frame: u64,
+        time: Option<Timestamp>,
+    ) -> bool {
+        let Some(flow) = self.flows.get_mut(id) else {
+            return false;
+        };
+        if seg.rst {
+            // The end: whatever waits is followed first.
+            self.replay(id, true);
+            return false;
+        }
+        let waits = seg
+            .ack
+            .and_then(|ack| flow.sides[1 - side].stream.waits_for(ack));
+        match flow.deferred.front().map(|d| d.side) {
+            None if waits.is_none() => return false,
+            Some(queued) if queued != side => {
+                if waits.is_none() {
+                    return false;
+                }
+                // Each side waits for the other: no TCP sends that. Stop waiting, then judge
+                // this segment afresh.
+                self.replay(id, true);
+                return self.defer(id, side, seg, frame, time);
+            }
+            _ => {}
+        }
+        flow.deferred_bytes += seg.payload.len() + DEFERRED_OVERHEAD;
+        flow.deferred.push_back(Deferred {
+            side,
+            segment: Segment {
+                payload: std::borrow::Cow::Owned(seg.payload.to_vec()),
+                ..seg.clone()
+            },
+            frame,
+            time,
+            waits: waits.unwrap_or(0),
+        });
+        true
+    }
+
+    /// Follows the segments that waited and may go now (`force`: all of them, declaring what
+    /// they acknowledged and was never seen missing).
+    fn replay(&mut self, id: usize, force: bool) {
+        loop {
+            let Some(flow) = self.flows.get_mut(id) else {
+                return;
+            };
+            let Some(front) = flow.deferred.front() else {
+                flow.deferred_age = 0;
+                return;
+            };
+            if !force && flow.sides[1 - front.side].stream.position() < front.waits {
+                return;
+            }
+            let d = flow.deferred.pop_front().expect("a front");
+            flow.deferred_bytes -= d.segment.payload.len() + DEFERRED_OVERHEAD;
+            self.process(id, d.side, &d.segment, d.frame, d.time);
+        }
+    }
+
+    /// One segment of connection `id` from `side`, in the order it is followed. What it
+    /// acknowledges of the other side goes first: the sender had received it.
+    fn process(
+        &mut self,
+        id: usize,
+        side: usize,
+        seg: &Segment<'_>,
+        frame: u64,
+        time: Option<Timestamp>,
+    ) {
+        let Some(flow) = self.flows.get_mut(id) else {
+            return;
+        };
         let shared = &mut self.shared;
         if seg.syn {
             flow.sides[side].stream.syn(seg.seq);
@@ -852,6 +1000,13 @@ impl Tracker {
         }
         let rst = seg.rst;
         let Flow { sides, .. } = flow;
+        let mut acked: Vec<(usize, Delivery)> = Vec::new();
+        if let Some(ack) = seg.ack {
+            let other = &mut sides[1 - side];
+            other.stream.acked(ack, &mut shared.budget, &mut |d| {
+                acked.push((1 - side, Delivery::from(d)));
+            });
+        }
         let mut deliveries: Vec<(usize, Delivery)> = Vec::new();
         let mut in_order = false;
         let tag = (frame, time);
@@ -882,12 +1037,6 @@ impl Tracker {
                 );
             }
         }
-        if let Some(ack) = seg.ack {
-            let other = &mut sides[1 - side];
-            other.stream.acked(ack, &mut shared.budget, &mut |d| {
-                deliveries.push((1 - side, Delivery::from(d)));
-            });
-        }
         if rst {
             for (i, s) in sides.iter_mut().enumerate() {
                 s.stream.flush(&mut shared.budget, &mut |d| {
@@ -895,8 +1044,9 @@ impl Tracker {
                 });
             }
         }
-        // An acknowledgement's gaps are for the other side; this segment's bytes come in order
-        // after what its own stream delivered.
+        for (side, d) in acked {
+            self.deliver(id, side, d, frame, time);
+        }
         if in_order && !seg.payload.is_empty() {
             self.data(id, side, &seg.payload, frame, time);
         }
@@ -915,22 +1065,6 @@ impl Tracker {
         }
         for i in ends {
             self.end_side(id, i, if rst { "RST" } else { "FIN" }, frame, time);
-        }
-        if self
-            .flows
-            .get(id)
-            .is_some_and(|f| f.sides.iter().all(|s| s.ended))
-        {
-            self.finish(id, frame, time, "the end of the connection");
-            if self.closed.len() >= MAX_IGNORED {
-                self.closed.clear();
-            }
-            self.closed.insert(k);
-            return;
-        }
-        self.flows.account(id);
-        if self.flows.held > MAX_HELD {
-            self.evict(frame, time, |t| t.flows.held > MAX_HELD - MAX_HELD / 4);
         }
     }
 
@@ -1282,6 +1416,7 @@ impl Tracker {
     /// A connection is over: what waits is delivered, partial lines are cut off, its summary
     /// is kept, and it is forgotten.
     fn finish(&mut self, id: usize, frame: u64, time: Option<Timestamp>, by: &'static str) {
+        self.replay(id, true);
         let mut deliveries = Vec::new();
         if let Some(flow) = self.flows.get_mut(id) {
             for (i, s) in flow.sides.iter_mut().enumerate() {
