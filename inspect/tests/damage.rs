@@ -528,3 +528,31 @@ fn waiting_for_bytes_that_never_come_is_given_up() {
     }
     assert_eq!(report.tcp[0].gaps, (1, 11));
 }
+
+/// Item 18: a later copy of bytes already delivered that differs from them is counted as a
+/// conflict (the first copy still wins).
+#[test]
+fn a_differing_retransmission_of_delivered_bytes_is_a_conflict() {
+    let mut c = conversation();
+    c.handshake()
+        .send(true, b"VER 1 MSNP8 CVR0\r\nXFR 2 SB\r\n")
+        .send(
+            false,
+            b"VER 1 MSNP8 CVR0\r\nXFR 2 SB 10.0.0.2:1863 CKI two.2\r\n",
+        );
+    let mut late = c.segments.last().unwrap().clone();
+    late.payload = b"VER 1 MSNP8 CVR0\r\nXFR 2 SB 10.6.6.6:1863 CKI evl.2\r\n".to_vec();
+    c.send(true, b"OUT\r\n");
+    let mut segments = c.segments;
+    segments.push(late);
+    let report = run(&segments);
+    assert_eq!(
+        records(&report),
+        [
+            "#4 C request XFR 2 SB",
+            "#5 S sb XFR 2 SB 10.0.0.2:1863 CKI two.2",
+        ]
+    );
+    // "0.0.2" / "6.6.6" differ in 3 bytes, "two" / "evl" in 3.
+    assert_eq!(report.tcp[0].conflicts, 6);
+}

@@ -1023,7 +1023,9 @@ impl Tracker {
                 seg.seq
             };
             // Nearly every segment is simply the next bytes: hand them on without a copy.
-            in_order = s.stream.take_in_order(seq, seg.payload.len(), seg.fin);
+            in_order = s
+                .stream
+                .take_in_order(seq, &seg.payload, seg.fin, &mut shared.budget);
             if !in_order {
                 s.stream.segment(
                     seq,
