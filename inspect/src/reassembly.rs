@@ -591,14 +591,15 @@ mod tests {
         );
         assert_eq!(s.stats.conflict_bytes, 1 + MAX_RETAINED as u64);
         // Of a stream only its last two deliveries; and only while the ring still holds them.
+        let end = 7 + MAX_RETAINED as u32 + 10;
         run(
             &mut s,
             &mut b,
-            &[(7 + 522, b"x", false), (7 + 523, b"y", false)],
+            &[(end, b"x", false), (end + 1, b"y", false)],
         );
         run(&mut s, &mut b, &[(1, b"ZZZZZZ", false)]);
         assert_eq!(s.stats.conflict_bytes, 1 + MAX_RETAINED as u64);
-        run(&mut s, &mut b, &[(7 + 522, b"X", false)]);
+        run(&mut s, &mut b, &[(end, b"X", false)]);
         assert_eq!(s.stats.conflict_bytes, 2 + MAX_RETAINED as u64);
         let mut other: Stream = Stream::new();
         other.syn(0);
@@ -606,7 +607,7 @@ mod tests {
             let at = 1 + i * MAX_RETAINED as u32;
             run(&mut other, &mut b, &[(at, &[b'o'; MAX_RETAINED], false)]);
         }
-        run(&mut s, &mut b, &[(7 + 523, b"Y", false)]);
+        run(&mut s, &mut b, &[(end + 1, b"Y", false)]);
         assert_eq!(
             s.stats.conflict_bytes,
             2 + MAX_RETAINED as u64,
