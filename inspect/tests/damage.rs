@@ -556,3 +556,83 @@ fn a_differing_retransmission_of_delivered_bytes_is_a_conflict() {
     // "0.0.2" / "6.6.6" differ in 3 bytes, "two" / "evl" in 3.
     assert_eq!(report.tcp[0].conflicts, 6);
 }
+
+fn gateway_conversation() -> Conversation {
+    Conversation::new(addr("10.0.0.1:40100"), addr("192.0.2.80:80"), [100, 900])
+}
+
+fn request(session: Option<&str>, body: &str) -> Vec<u8> {
+    let target = match session {
+        None => "Action=open&Server=NS&IP=192.0.2.1".to_string(),
+        Some(id) => format!("SessionID={id}"),
+    };
+    format!(
+        "POST http://192.0.2.80/gateway/gateway.dll?{target} HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn response(session: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nX-MSN-Messenger: SessionID={session}; GW-IP=192.0.2.1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Items 10 and 11: a gap in a gateway connection. Inside a payload body the gap is counted
+/// against it and the XFR after it read with certain framing; a gap that takes a response's
+/// end and the next response's head loses that body's place (the next response is read, its
+/// session's framing uncertain); an XFR cut off by the end of the capture is a truncated record.
+#[test]
+fn gaps_in_a_gateway_connection() {
+    let msg_body = "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile\r\n\r\nXFR 9 SB 10.6.6.6:1863 CKI decoy.9\r\n";
+    let with_msg = format!(
+        "MSG Hotmail Hotmail {}\r\n{msg_body}XFR 2 SB 10.0.0.2:1863 CKI two.2\r\n",
+        msg_body.len()
+    );
+    let mut c = gateway_conversation();
+    c.handshake()
+        .send(true, &request(None, "VER 1 MSNP8 CVR0\r\n"))
+        .send(false, &response("s.1", "VER 1 MSNP8 CVR0\r\n"))
+        .send(true, &request(Some("s.1"), "XFR 2 SB\r\n"));
+    let r = response("s.1", &with_msg);
+    let body_at = r.len() - with_msg.len();
+    // The MSG body's middle is lost (frames 7, [8 lost], 9).
+    c.send(false, &r[..body_at + 40])
+        .send(false, &r[body_at + 40..body_at + 70])
+        .send(false, &r[body_at + 70..])
+        .send(true, &request(Some("s.1"), "XFR 3 SB\r\nXFR 4 SB\r\n"));
+    // Frames 11, [12 lost: the end of this body and the next head], 13.
+    let first = response("s.1", "XFR 3 SB 10.0.0.3:1863 CKI three.3\r\n");
+    let second = response("s.1", "XFR 4 SB 10.0.0.4:1863 CKI four.4\r\n");
+    c.send(false, &first[..first.len() - 10])
+        .send(false, &[&first[first.len() - 10..], &second[..20]].concat())
+        .send(false, &second[20..])
+        .send(true, &request(Some("s.1"), "XFR 5 SB\r\n"))
+        // Cut off by the end of the capture.
+        .send(
+            false,
+            &response("s.1", "XFR 5 SB 10.0.0.5:1863 CKI five.5\r\n")[..100],
+        );
+    let segments = lose(lose(c.segments, 11), 7);
+    let report = run(&segments);
+    let got: Vec<String> = records(&report)
+        .into_iter()
+        .map(|r| r.replace("XFR ", "").replace(" SB", ""))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "#6 C request 2",
+            "#8 S sb 2 10.0.0.2:1863 CKI two.2",
+            "#9 C request 3",
+            "#9 C request 4",
+            // The body's end was lost with the next head: that response is not read at all.
+            "#10 S error 3 10.0.0.3:1863 CKI [truncated]",
+            "#12 C request 5",
+            "#13 S error 5 10. [truncated] [uncertain]",
+        ],
+    );
+}

@@ -321,7 +321,12 @@ impl Flow {
 /// An MSNP session carried by the gateway, across TCP connections.
 struct GatewaySession {
     conn: Connection,
+    /// Per direction (client's first), as for a TCP connection's [`Side`]: a partial line,
+    /// where its last byte came from, uncertain framing, a skip to the next line.
     pending: [Vec<u8>; 2],
+    last: [Option<At>; 2],
+    uncertain: [bool; 2],
+    skip_to_line: [bool; 2],
     label: u32,
 }
 
@@ -1134,10 +1139,28 @@ impl Tracker {
             return;
         }
         let dir = flow.direction(side);
-        if let Kind::Msnp(conn) = &mut flow.kind {
-            if conn.missing(dir, missing) {
+        match &mut flow.kind {
+            Kind::Msnp(conn) => {
+                if conn.missing(dir, missing) {
+                    return;
+                }
+            }
+            // The gateway finds its own framing again, and tells each session what it lost.
+            Kind::Gateway(_) => {
+                let Some(at) = at(flow, side, frame, time, None) else {
+                    return;
+                };
+                let Flow { kind, summary, .. } = flow;
+                let Kind::Gateway(http) = kind else {
+                    return;
+                };
+                let shared = &mut self.shared;
+                http.gap(dir == Direction::ClientToServer, missing, &mut |carried| {
+                    shared.carried(carried, at, summary)
+                });
                 return;
             }
+            Kind::Undecided => {}
         }
         let s = &mut flow.sides[side];
         let partial = std::mem::take(&mut s.pending);
@@ -1364,20 +1387,9 @@ impl Tracker {
             }
             Kind::Gateway(http) => {
                 let shared = &mut self.shared;
-                http.feed(
-                    dir == Direction::ClientToServer,
-                    data,
-                    &mut |carried| match carried {
-                        Carried::Body {
-                            session,
-                            client,
-                            data,
-                        } => {
-                            shared.gateway(session, client, data, at, summary);
-                        }
-                        Carried::Closed { session } => shared.close_session(session),
-                    },
-                );
+                http.feed(dir == Direction::ClientToServer, data, &mut |carried| {
+                    shared.carried(carried, at, summary)
+                });
             }
             Kind::Undecided => {}
         }
@@ -1462,7 +1474,8 @@ impl Tracker {
         }
         let sessions: Vec<String> = self.shared.sessions.keys().cloned().collect();
         for session in sessions {
-            self.shared.close_session(&session);
+            self.shared
+                .close_session(&session, "the end of the capture");
         }
         let mut report = self.shared.report;
         report.end_listing();
@@ -1486,7 +1499,7 @@ impl Shared {
                 let Some(old) = self.session_order.pop_front() else {
                     break;
                 };
-                self.close_session(&old);
+                self.close_session(&old, EVICTED);
             }
             if self.session_order.len() >= 2 * MAX_SESSIONS {
                 let sessions = &self.sessions;
@@ -1500,6 +1513,9 @@ impl Shared {
                 GatewaySession {
                     conn,
                     pending: [Vec::new(), Vec::new()],
+                    last: [None, None],
+                    uncertain: [false, false],
+                    skip_to_line: [false, false],
                     label,
                 },
             );
@@ -1510,18 +1526,86 @@ impl Shared {
         } else {
             Direction::ServerToClient
         };
+        let i = usize::from(!client);
         let at = At {
             gateway_session: Some(s.label),
+            uncertain: s.uncertain[i],
             ..at
         };
-        let i = usize::from(!client);
-        self.feed(&mut s.conn, &mut s.pending[i], dir, data, at, summary);
+        let mut data = data;
+        if s.skip_to_line[i] {
+            if starts_a_line(data) {
+                s.skip_to_line[i] = false;
+            } else if let Some(end) = memchr::memchr(b'\n', data) {
+                data = &data[end + 1..];
+                s.skip_to_line[i] = false;
+            } else {
+                data = &[];
+            }
+        }
+        if !data.is_empty() {
+            s.last[i] = Some(at);
+            self.feed(&mut s.conn, &mut s.pending[i], dir, data, at, summary);
+        }
         self.sessions.insert(session.to_string(), s);
     }
 
-    /// A gateway session is over (or forgotten to make room).
-    fn close_session(&mut self, session: &str) {
-        if let Some(s) = self.sessions.remove(session) {
+    /// What a gateway connection hands on.
+    fn carried(&mut self, carried: Carried<'_>, at: At, summary: &mut ConnSummary) {
+        match carried {
+            Carried::Body {
+                session,
+                client,
+                data,
+            } => self.gateway(session, client, data, at, summary),
+            Carried::Missing {
+                session,
+                client,
+                missing,
+            } => self.gateway_missing(session, client, missing),
+            Carried::Closed { session } => self.close_session(session, "the session's close"),
+        }
+    }
+
+    /// Bytes of a gateway session's direction were lost (`None`: how many is not known): as
+    /// for a TCP connection's gap, counted against a payload being skipped, or else the
+    /// partial line is cut off and the framing uncertain from then on.
+    fn gateway_missing(&mut self, session: &str, client: bool, missing: Option<u64>) {
+        let Some(mut s) = self.sessions.remove(session) else {
+            return;
+        };
+        let dir = if client {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        };
+        let i = usize::from(!client);
+        if !s.conn.missing(dir, missing.unwrap_or(u64::MAX)) {
+            let partial = std::mem::take(&mut s.pending[i]);
+            if let Some(at) = s.last[i] {
+                self.cut(&partial, dir, s.conn.version(), "a gap", at);
+            }
+            s.uncertain[i] = true;
+            s.skip_to_line[i] = true;
+        }
+        self.sessions.insert(session.to_string(), s);
+    }
+
+    /// A gateway session is over (`by` its close, the end of the capture, or forgotten to make
+    /// room): a partial XFR line left in it was cut off.
+    fn close_session(&mut self, session: &str, by: &'static str) {
+        if let Some(mut s) = self.sessions.remove(session) {
+            for i in 0..2 {
+                let dir = if i == 0 {
+                    Direction::ClientToServer
+                } else {
+                    Direction::ServerToClient
+                };
+                let partial = std::mem::take(&mut s.pending[i]);
+                if let Some(at) = s.last[i] {
+                    self.cut(&partial, dir, s.conn.version(), by, at);
+                }
+            }
             self.report.retire(s.label);
         }
     }
