@@ -83,6 +83,8 @@ pub struct Report {
     /// For a capture: connections ended before their end to stay within the tool's limits
     /// (too many open at once, or holding too much).
     pub evicted: usize,
+    /// For a capture: lines announcing a payload past the reader's limit, in all connections.
+    pub payloads_too_long: u64,
     /// What reading the input ran into short of its end: a warning, or with `damaged` the
     /// damage that stopped the reading.
     pub warning: Option<String>,
@@ -138,6 +140,9 @@ pub struct ConnSummary {
     pub gaps: (u64, u64),
     /// Bytes of later copies that differed from the first.
     pub conflicts: u64,
+    /// Lines announcing a payload past the reader's limit (after each, the direction was read
+    /// on from the next line end, its framing uncertain).
+    pub payloads_too_long: u64,
     /// The client's address.
     pub client: String,
 }
@@ -220,6 +225,7 @@ impl Report {
             unlisted: 0,
             tcp_connections: 0,
             evicted: 0,
+            payloads_too_long: 0,
             warning: None,
             damaged: false,
             counts: Summary::default(),
@@ -492,11 +498,18 @@ impl Report {
         )?;
         for c in &self.tcp {
             let gaps = format!("{} ({})", c.gaps.0, c.gaps.1);
-            let versions = if c.versions.is_empty() {
+            let mut versions = if c.versions.is_empty() {
                 "-".to_string()
             } else {
                 c.versions.join(", ")
             };
+            if c.payloads_too_long > 0 {
+                versions += &format!(
+                    "  ! {} payload length{} past the limit",
+                    c.payloads_too_long,
+                    if c.payloads_too_long == 1 { "" } else { "s" }
+                );
+            }
             writeln!(
                 out,
                 "  {:<width$}  {:<7}  {:>6}  {:>5}  {gaps:>12}  {versions}",

@@ -661,3 +661,43 @@ fn a_failed_output_stops_the_reading() {
     // Only what went out before the pipe closed counts as written.
     assert!(report.written < 100, "{} written", report.written);
 }
+
+/// A real capture of Microsoft's servers (2005, six connections all joined mid-session; see
+/// `../shared/captures/README.md`): exactly its one XFR request and one SB referral, followed
+/// by the switchboard connection, and nothing else. Read from `shared/` beside the checkout,
+/// never copied here. Without it the test says loudly that it skipped; under `.ci/run`
+/// (`MSNP_XFR_CI` set) a missing file is a failure.
+#[test]
+fn the_real_2005_capture_gives_its_one_referral_and_nothing_else() {
+    let file = format!(
+        "{}/../../shared/captures/msnms-2005.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    if !std::path::Path::new(&file).exists() {
+        assert!(
+            std::env::var_os("MSNP_XFR_CI").is_none(),
+            "{file} is missing, and CI needs it"
+        );
+        eprintln!("SKIPPED: {file} is not there (shared/ beside the checkout)");
+        return;
+    }
+    let report = capture::read(
+        "msnms-2005.pcap",
+        std::io::BufReader::new(std::fs::File::open(&file).unwrap()),
+        false,
+        LENIENT,
+        |_| {},
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        records(&report),
+        [
+            "#255 C 192.168.1.14:1037 -> 207.46.107.149:1863 - request XFR 19 SB [uncertain]",
+            "#256 S 192.168.1.14:1037 -> 207.46.107.149:1863 - sb XFR 19 SB 207.46.108.59:1863 CKI 246503.1115372323.20879 [uncertain] -> 192.168.1.14:1221 -> 207.46.108.59:1863",
+        ]
+    );
+    assert_eq!(report.tcp_connections, 6);
+    assert_eq!(report.connections, 6);
+    assert_eq!(report.msnp_lines, 364);
+}

@@ -636,3 +636,91 @@ fn gaps_in_a_gateway_connection() {
         ],
     );
 }
+
+/// A payload length past the reader's limit no longer makes its direction deaf for the rest of
+/// the capture: the connection's summary and a warning say so, and reading goes on from the
+/// next line end, its framing uncertain.
+#[test]
+fn a_payload_past_the_limit_is_said_and_reading_goes_on() {
+    let mut c = conversation();
+    c.handshake()
+        .send(true, b"VER 1 MSNP8 CVR0\r\nXFR 2 SB\r\n")
+        .send(
+            false,
+            b"VER 1 MSNP8 CVR0\r\nMSG Hotmail Hotmail 99999999\r\nbody text\r\n",
+        )
+        .send(false, b"XFR 2 SB 10.0.0.2:1863 CKI two.2\r\n");
+    let report = run(&c.segments);
+    assert_eq!(
+        records(&report),
+        [
+            "#4 C request XFR 2 SB",
+            "#6 S sb XFR 2 SB 10.0.0.2:1863 CKI two.2 [uncertain]",
+        ]
+    );
+    assert_eq!(report.tcp[0].payloads_too_long, 1);
+    assert_eq!(report.payloads_too_long, 1);
+    // The capture reader warns.
+    use msnp_xfr_testkit::pcap::{Link, Record, pcap};
+    let records: Vec<Record> = c
+        .segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Record::new(1_700_000_000, i as u32, s.frame(Link::Ethernet)))
+        .collect();
+    let file = pcap(1, false, false, &records);
+    let report =
+        msnp_inspect::capture::read("deaf", &file[..], false, LENIENT, |_| {}, None).unwrap();
+    assert_eq!(
+        report.warning.as_deref(),
+        Some(
+            "1 line announced a payload past the 1 MiB limit: no reader can tell where such a \
+             payload ends, so the rest of its direction was read from the next line end on, its \
+             records marked framing_uncertain"
+        )
+    );
+    assert_eq!(report.records.len(), 2);
+}
+
+/// A connection whose first line comes a byte at a time is still recognised, and a capture
+/// that joins a connection inside a message body recognises it at its first command.
+#[test]
+fn first_lines_in_tiny_segments_and_captures_that_start_inside_a_body() {
+    let mut c = conversation();
+    c.handshake()
+        .send_split(
+            true,
+            b"VER 1 MSNP15 MSNP14 MSNP13 CVR0 and some more words to make it long\r\nXFR 2 SB\r\n",
+            1,
+        )
+        .send(
+            false,
+            b"VER 1 MSNP15\r\nXFR 2 SB 10.0.0.2:1863 CKI two.2 U messenger.msn.com 1\r\n",
+        );
+    assert!(c.segments.len() > 80);
+    assert_eq!(
+        records(&run(&c.segments)),
+        [
+            format!("#{} C request XFR 2 SB", c.segments.len() - 1),
+            format!(
+                "#{} S sb XFR 2 SB 10.0.0.2:1863 CKI two.2 U messenger.msn.com 1",
+                c.segments.len()
+            ),
+        ]
+    );
+    // Joined inside a body: its text first, then commands.
+    let mut c = conversation();
+    c.send(false, b"Content-Type: text/plain\r\n\r\nhello there\r\n")
+        .send(false, b"MSG a@b.c A 5\r\nhello")
+        .send(true, b"XFR 3 SB\r\n")
+        .send(false, b"XFR 3 SB 10.0.0.3:1863 CKI three.3\r\n");
+    let report = run(&c.segments);
+    assert_eq!(
+        records(&report),
+        [
+            "#3 C request XFR 3 SB [uncertain]",
+            "#4 S sb XFR 3 SB 10.0.0.3:1863 CKI three.3 [uncertain]",
+        ]
+    );
+    assert_eq!(report.tcp[0].label, "10.0.0.1:40000 -> 192.0.2.1:1863");
+}

@@ -389,31 +389,36 @@ impl Shared {
         data: &[u8],
         at: At,
         summary: &mut ConnSummary,
-    ) {
+    ) -> bool {
         if pending.is_empty() {
-            let used = self.decode(conn, dir, data, at, summary);
+            let (used, lost) = self.decode(conn, dir, data, at, summary);
             pending.extend_from_slice(&data[used..]);
+            lost
         } else {
             pending.extend_from_slice(data);
-            let used = self.decode(conn, dir, pending, at, summary);
+            let (used, lost) = self.decode(conn, dir, pending, at, summary);
             pending.drain(..used);
             // Room a long line needed is not kept by thousands of quiet connections.
             if pending.is_empty() && pending.capacity() > 256 {
                 *pending = Vec::new();
             }
+            lost
         }
     }
 
-    /// Decodes what `buf` holds; returns how much was consumed.
+    /// Decodes what `buf` holds; returns how much was consumed, and whether a payload length
+    /// past the decoder's limit lost the framing (reading goes on at the next line end, with
+    /// the framing uncertain).
     fn decode(
         &mut self,
         conn: &mut Connection,
         dir: Direction,
         buf: &[u8],
-        at: At,
+        mut at: At,
         summary: &mut ConnSummary,
-    ) -> usize {
+    ) -> (usize, bool) {
         let mut used = 0;
+        let mut lost = false;
         loop {
             match conn.decode(dir, &buf[used..]) {
                 Step::Event { event, consumed } => {
@@ -433,11 +438,20 @@ impl Shared {
                             let version = conn.version();
                             self.over_long(start, *limit, dir, version, at);
                         }
+                        // No reader can tell where such a payload ends: say so, and read on
+                        // from the next line end rather than not at all.
+                        ConnectionEvent::PayloadTooLong { .. } => {
+                            summary.payloads_too_long += 1;
+                            self.report.payloads_too_long += 1;
+                            conn.resync(dir);
+                            at.uncertain = true;
+                            lost = true;
+                        }
                         _ => {}
                     }
                     used += consumed;
                 }
-                Step::NeedMore { consumed } => return used + consumed,
+                Step::NeedMore { consumed } => return (used + consumed, lost),
             }
         }
     }
@@ -1382,8 +1396,13 @@ impl Tracker {
         } = flow;
         match kind {
             Kind::Msnp(conn) => {
-                self.shared
-                    .feed(conn, &mut sides[side].pending, dir, data, at, summary);
+                let s = &mut sides[side];
+                if self
+                    .shared
+                    .feed(conn, &mut s.pending, dir, data, at, summary)
+                {
+                    s.uncertain = true;
+                }
             }
             Kind::Gateway(http) => {
                 let shared = &mut self.shared;
@@ -1545,7 +1564,9 @@ impl Shared {
         }
         if !data.is_empty() {
             s.last[i] = Some(at);
-            self.feed(&mut s.conn, &mut s.pending[i], dir, data, at, summary);
+            if self.feed(&mut s.conn, &mut s.pending[i], dir, data, at, summary) {
+                s.uncertain[i] = true;
+            }
         }
         self.sessions.insert(session.to_string(), s);
     }

@@ -79,7 +79,19 @@ pub fn read(
     .map_err(|e| format!("{name}: {e}"))?;
     let mut report = tracker.finish_all(last.0, last.1);
     report.damaged = matches!(problem, Some(file::Problem::Damaged { .. }));
-    report.warning = problem.map(|p| p.to_string());
+    let mut warnings: Vec<String> = problem.iter().map(|p| p.to_string()).collect();
+    if report.payloads_too_long > 0 {
+        let n = report.payloads_too_long;
+        warnings.push(format!(
+            "{n} line{} announced a payload past the {} MiB limit: no reader can tell where \
+             such a payload ends, so the rest of {} direction was read from the next line end \
+             on, its records marked framing_uncertain",
+            if n == 1 { "" } else { "s" },
+            msnp_xfr::DEFAULT_MAX_PAYLOAD >> 20,
+            if n == 1 { "its" } else { "each" },
+        ));
+    }
+    report.warning = (!warnings.is_empty()).then(|| warnings.join("; "));
     Ok(report)
 }
 
