@@ -211,8 +211,11 @@ impl<T: Copy + Default> Stream<T> {
         // What was delivered already is a retransmission.
         let skip = (self.next as i64 - start).clamp(0, payload.len() as i64) as usize;
         self.stats.duplicate_bytes += skip as u64;
-        if skip > 0 {
-            self.compare_delivered(start as u64, &payload[..skip], budget);
+        // (Bytes before offset 0, older than the stream's start as seen, are not kept.)
+        let older = usize::try_from(-start).unwrap_or(0).min(skip);
+        if skip > older {
+            let from = (start + older as i64) as u64;
+            self.compare_delivered(from, &payload[older..skip], budget);
         }
         let start = (start + skip as i64) as u64;
         let data = &payload[skip..];
@@ -433,6 +436,15 @@ impl<T: Copy + Default> Stream<T> {
     /// Gives the budget back what delivered segments were charged.
     pub fn release(&mut self, budget: &mut Budget) {
         budget.left += std::mem::take(&mut self.released);
+    }
+
+    /// Where the next byte would be after a segment of `len` bytes at `seq` (bytes waiting
+    /// after it not counted): past it if it starts at or before the next byte, else where it is.
+    pub fn reach(&self, seq: u32, len: usize) -> u64 {
+        match self.offset(seq) {
+            Some(start) if start <= self.next as i64 => self.next.max((start + len as i64) as u64),
+            _ => self.next,
+        }
     }
 
     /// The offset the peer's acknowledgement `ack` says was received, where it is past the

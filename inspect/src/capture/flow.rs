@@ -5,11 +5,13 @@
 //! SessionID across TCP connections. Referrals are matched to the connection that followed
 //! them.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 
 use msnp_xfr::{
-    Auth, Connection, ConnectionEvent, Direction, NsForm, Observation, Session, Step, Xfr,
+    Announced, Auth, Connection, ConnectionEvent, Direction, NsForm, Observation, PayloadCommands,
+    Session, Step, Xfr,
 };
 
 use super::file::{Packet, Timestamp};
@@ -128,15 +130,15 @@ fn role_of(line: &[u8]) -> Option<Role> {
         [b"VER", _, rest @ ..] => {
             (rest.iter().filter(|f| f.starts_with(b"MSNP")).count() > 1).then_some(Role::Client)
         }
-        // `USR n TWN S` is the server's challenge and the client's answer alike.
-        [b"USR", _, _, b"I", ..]
-        | [b"CVR", _, ..]
-        | [b"PNG"]
-        | [b"UUX", ..]
-        | [b"ANS", ..]
-        | [b"CAL", ..]
-        | [b"QRY", ..] => Some(Role::Client),
+        // `USR n TWN S` is the server's challenge and the client's answer alike; a server
+        // answers `CVR` and `UUX` with a `CVR` and a `UUX` of its own.
+        [b"USR", _, _, b"I", ..] | [b"PNG"] | [b"ANS", _, _, _, _] | [b"QRY", _, _, _] => {
+            Some(Role::Client)
+        }
+        [b"CAL", _, who] if who.contains(&b'@') => Some(Role::Client),
         [b"USR", _, b"OK", ..]
+        | [b"ANS", _, b"OK"]
+        | [b"CAL", _, b"RINGING", ..]
         | [b"MSG", b"Hotmail", ..]
         | [b"CHL", ..]
         | [b"ILN", ..]
@@ -182,6 +184,49 @@ fn starts_a_line(bytes: &[u8]) -> bool {
 /// What a segment's bytes carry through reassembly: the frame and time of their packet.
 type Tag = (u64, Option<Timestamp>);
 
+/// Where reading starts again after lost bytes (or where a capture joined a side): at the
+/// first byte if it starts like a line, else after the next line end. The first bytes are held
+/// until they tell (a line end, or [`RESUME_HEAD`] bytes): a command's first byte may come in a
+/// segment of its own. Returns the bytes to read on (clearing `skip`), or `None` to wait.
+fn resume<'a>(held: &mut Vec<u8>, skip: &mut bool, data: &'a [u8]) -> Option<Cow<'a, [u8]>> {
+    let joined: Cow<'a, [u8]> = if held.is_empty() {
+        Cow::Borrowed(data)
+    } else {
+        let mut joined = std::mem::take(held);
+        joined.extend_from_slice(data);
+        Cow::Owned(joined)
+    };
+    let tells = joined.len() >= RESUME_HEAD || joined.iter().any(|&b| b == b'\r' || b == b'\n');
+    if !tells {
+        *held = joined.into_owned();
+        return None;
+    }
+    if starts_a_line(&joined) {
+        *skip = false;
+        return Some(joined);
+    }
+    let end = memchr::memchr(b'\n', &joined)?;
+    *skip = false;
+    Some(match joined {
+        Cow::Borrowed(b) => Cow::Borrowed(&b[end + 1..]),
+        Cow::Owned(v) => Cow::Owned(v[end + 1..].to_vec()),
+    })
+}
+
+/// What is left of a line when its direction loses bytes or ends: the partial line, or else
+/// the first bytes after an earlier loss held to see whether they start a line, if they may
+/// (`XFR` cut right after its verb). Both are emptied.
+fn take_partial(pending: &mut Vec<u8>, start: &mut Vec<u8>) -> Vec<u8> {
+    let held = std::mem::take(start);
+    if pending.is_empty() && starts_a_line(&held) {
+        return held;
+    }
+    std::mem::take(pending)
+}
+
+/// Bytes enough to tell whether a line starts: `HTTP/1.`, `913 12`, `UUX `.
+const RESUME_HEAD: usize = 8;
+
 /// One side of a connection.
 #[derive(Default)]
 struct Side {
@@ -199,8 +244,11 @@ struct Side {
     syn: bool,
     /// The side ended (its FIN reached, or RST).
     ended: bool,
-    /// The capture joined the side in the middle: skip to the next line end first.
+    /// The capture joined the side in the middle, or lost bytes of it: find where a line
+    /// starts first (see [`resume`]).
     skip_to_line: bool,
+    /// The first bytes after that, too few yet to tell whether they start a line.
+    start: Vec<u8>,
 }
 
 /// A piece of a connection's start, held until the connection is told apart.
@@ -327,6 +375,7 @@ struct GatewaySession {
     last: [Option<At>; 2],
     uncertain: [bool; 2],
     skip_to_line: [bool; 2],
+    start: [Vec<u8>; 2],
     label: u32,
 }
 
@@ -946,18 +995,68 @@ impl Tracker {
             self.replay(id, true);
             return false;
         }
-        let waits = seg
-            .ack
-            .and_then(|ack| flow.sides[1 - side].stream.waits_for(ack));
+        // The other side's first bytes wait themselves: its stream has no start yet to judge
+        // an acknowledgement against, and this segment may well answer them.
+        let other_unknown = !flow.sides[1 - side].stream.started()
+            && flow.deferred.front().is_some_and(|d| d.side != side);
+        let waits = seg.ack.and_then(|ack| {
+            if other_unknown {
+                Some(u64::MAX)
+            } else {
+                flow.sides[1 - side].stream.waits_for(ack)
+            }
+        });
         match flow.deferred.front().map(|d| d.side) {
             None if waits.is_none() => return false,
             Some(queued) if queued != side => {
                 if waits.is_none() {
                     return false;
                 }
-                // Each side waits for the other: no TCP sends that. Stop waiting, then judge
-                // this segment afresh.
-                self.replay(id, true);
+                // Each side waits for the other. Either this segment's bytes are what the
+                // first waiting segment waits for (it was sent before it), or that one waits
+                // for bytes never seen: give up its wait alone, and look again.
+                let seq = if seg.syn {
+                    seg.seq.wrapping_add(1)
+                } else {
+                    seg.seq
+                };
+                loop {
+                    let Some(flow) = self.flows.get_mut(id) else {
+                        return true;
+                    };
+                    let Some(front) = flow.deferred.front() else {
+                        break;
+                    };
+                    if front.side == side {
+                        break;
+                    }
+                    let stream = &flow.sides[side].stream;
+                    if !seg.syn && stream.reach(seq, seg.payload.len()) >= front.waits {
+                        // Its bytes go first, then the segments waiting for them, then its
+                        // acknowledgement (which may wait in turn).
+                        let bytes = Segment {
+                            ack: None,
+                            fin: false,
+                            ..seg.clone()
+                        };
+                        self.process(id, side, &bytes, frame, time);
+                        self.replay(id, false);
+                        let ack = Segment {
+                            seq: seq.wrapping_add(seg.payload.len() as u32),
+                            payload: Cow::Borrowed(&[]),
+                            ..seg.clone()
+                        };
+                        if !self.defer(id, side, &ack, frame, time) {
+                            self.process(id, side, &ack, frame, time);
+                            self.replay(id, false);
+                        }
+                        return true;
+                    }
+                    let d = flow.deferred.pop_front().expect("a front");
+                    flow.deferred_bytes -= d.segment.payload.len() + DEFERRED_OVERHEAD;
+                    self.process(id, d.side, &d.segment, d.frame, d.time);
+                    self.replay(id, false);
+                }
                 return self.defer(id, side, seg, frame, time);
             }
             _ => {}
@@ -1141,9 +1240,8 @@ impl Tracker {
         flow.summary.gaps.0 += 1;
         flow.summary.gaps.1 += missing;
         if matches!(flow.kind, Kind::Undecided) {
-            // The bytes held after the gap start at a line (the side is uncertain from the
-            // gap on, once the pieces are followed in turn).
-            flow.sides[side].skip_to_line = true;
+            // What the gap does is decided when the pieces are followed in turn, once the
+            // connection is told apart (a gap inside a body keeps the framing).
             flow.early.push(Early::Gap {
                 side,
                 missing,
@@ -1177,12 +1275,13 @@ impl Tracker {
             Kind::Undecided => {}
         }
         let s = &mut flow.sides[side];
-        let partial = std::mem::take(&mut s.pending);
+        let partial = take_partial(&mut s.pending, &mut s.start);
         let (frame, time) = s.last;
         let at = at(flow, side, frame, time, None);
         let s = &mut flow.sides[side];
         s.uncertain = true;
         s.skip_to_line = true;
+        s.start.clear();
         let version = match &flow.kind {
             Kind::Msnp(conn) => conn.version(),
             _ => None,
@@ -1193,31 +1292,23 @@ impl Tracker {
     }
 
     /// Bytes of one side, in order.
-    fn data(
-        &mut self,
-        id: usize,
-        side: usize,
-        mut data: &[u8],
-        frame: u64,
-        time: Option<Timestamp>,
-    ) {
+    fn data(&mut self, id: usize, side: usize, data: &[u8], frame: u64, time: Option<Timestamp>) {
         let Some(flow) = self.flows.get_mut(id) else {
             return;
         };
         let s = &mut flow.sides[side];
-        if s.skip_to_line {
-            if starts_a_line(data) {
-                s.skip_to_line = false;
-            } else {
-                match memchr::memchr(b'\n', data) {
-                    Some(i) => {
-                        data = &data[i + 1..];
-                        s.skip_to_line = false;
-                    }
-                    None => return,
-                }
-            }
-        }
+        let resumed;
+        let data: &[u8] = if s.skip_to_line {
+            // Bytes held to see whether they start a line are dated by their packet too.
+            s.last = (frame, time);
+            let Some(bytes) = resume(&mut s.start, &mut s.skip_to_line, data) else {
+                return;
+            };
+            resumed = bytes;
+            &resumed
+        } else {
+            data
+        };
         if data.is_empty() {
             return;
         }
@@ -1232,8 +1323,13 @@ impl Tracker {
                 // What did not fit is followed once the connection is told apart (holding
                 // all it may hold tells it apart).
                 let rest = &data[held.len()..];
-                if !rest.is_empty() {
-                    self.follow(id, side, rest, frame, time);
+                let decided = self
+                    .flows
+                    .get(id)
+                    .is_some_and(|f| !matches!(f.kind, Kind::Undecided));
+                if !rest.is_empty() && decided {
+                    // As any later bytes: after what was held, and where a line starts.
+                    self.data(id, side, rest, frame, time);
                 }
             }
             _ => self.follow(id, side, data, frame, time),
@@ -1267,16 +1363,58 @@ impl Tracker {
             runs
         };
         let runs = [runs(flow, 0), runs(flow, 1)];
-        let lines: [Vec<&[u8]>; 2] =
-            std::array::from_fn(|side| runs[side].iter().flat_map(|r| whole_lines(r)).collect());
+        let full = flow.early_bytes + EARLY_OVERHEAD >= MAX_EARLY || at_end;
+        // (A run after a gap may start inside a line: its first "line" may be a tail, which
+        // tells the kind and roles no worse than a whole line of the same side.) With all
+        // there will be, the start of a line cut by a gap counts too: on a lossy capture it may
+        // be the only sign of a command (`XFR 3`).
+        let lines: [Vec<&[u8]>; 2] = std::array::from_fn(|side| {
+            runs[side]
+                .iter()
+                .enumerate()
+                .flat_map(|(i, r)| {
+                    let mut lines = whole_lines(r);
+                    let cut = r.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                    // After a line end, or at the start of a stream that began at its SYN.
+                    let at_line = cut > 0 || (i == 0 && flow.sides[side].syn);
+                    if full && at_line && cut < r.len() && lines.len() < 16 {
+                        lines.push(&r[cut..]);
+                    }
+                    lines
+                })
+                .collect()
+        });
         // Whether a side's first line is the first of its stream (not after a gap).
         let first_is_first = |side: usize| !whole_lines(&runs[side][0]).is_empty();
-        let full = flow.early_bytes + EARLY_OVERHEAD >= MAX_EARLY || at_end;
         if flow.client.is_none() {
-            let role = |side: usize| lines[side].iter().find_map(|l| role_of(l));
-            flow.client = match (role(0), role(1)) {
-                (Some(Role::Client), _) | (_, Some(Role::Server)) => Some(0),
-                (Some(Role::Server), _) | (_, Some(Role::Client)) => Some(1),
+            // Each side's telling lines vote, up to its first payload command: what follows
+            // may be body text (an XFR in a body would vote for the server). Votes that
+            // disagree, or none, leave it to the ports.
+            let payloads = [
+                PayloadCommands::for_direction(Direction::ClientToServer),
+                PayloadCommands::for_direction(Direction::ServerToClient),
+            ];
+            let votes = |side: usize| {
+                let mut votes = 0i32;
+                for line in &lines[side] {
+                    votes += match role_of(line) {
+                        Some(Role::Client) => 1,
+                        Some(Role::Server) => -1,
+                        None => 0,
+                    };
+                    if payloads
+                        .iter()
+                        .any(|p| p.announced(line, usize::MAX) != Announced::Nothing)
+                    {
+                        break;
+                    }
+                }
+                votes
+            };
+            let score = votes(0) - votes(1);
+            flow.client = match score.signum() {
+                1 => Some(0),
+                -1 => Some(1),
                 _ if full || (lines[0].len() >= 2 && lines[1].len() >= 2) => {
                     // The side on a server port is the server; else the lower port.
                     let [a, b] = flow.ends;
@@ -1343,7 +1481,7 @@ impl Tracker {
                     side,
                     bytes,
                     tag: (frame, time),
-                } => self.follow(id, side, &bytes, frame, time),
+                } => self.data(id, side, &bytes, frame, time),
                 Early::Gap {
                     side,
                     missing,
@@ -1355,10 +1493,6 @@ impl Tracker {
                         flow.summary.gaps.1 -= missing;
                     }
                     self.gap(id, side, missing, frame, time);
-                    // A gap's skip to the next line was done as the bytes after it were held.
-                    if let Some(flow) = self.flows.get_mut(id) {
-                        flow.sides[side].skip_to_line = false;
-                    }
                 }
             }
         }
@@ -1435,7 +1569,8 @@ impl Tracker {
             return;
         };
         let dir = flow.direction(side);
-        let partial = std::mem::take(&mut flow.sides[side].pending);
+        let s = &mut flow.sides[side];
+        let partial = take_partial(&mut s.pending, &mut s.start);
         let version = match &flow.kind {
             Kind::Msnp(conn) => conn.version(),
             _ => None,
@@ -1535,6 +1670,7 @@ impl Shared {
                     last: [None, None],
                     uncertain: [false, false],
                     skip_to_line: [false, false],
+                    start: [Vec::new(), Vec::new()],
                     label,
                 },
             );
@@ -1551,17 +1687,14 @@ impl Shared {
             uncertain: s.uncertain[i],
             ..at
         };
-        let mut data = data;
-        if s.skip_to_line[i] {
-            if starts_a_line(data) {
-                s.skip_to_line[i] = false;
-            } else if let Some(end) = memchr::memchr(b'\n', data) {
-                data = &data[end + 1..];
-                s.skip_to_line[i] = false;
-            } else {
-                data = &[];
-            }
-        }
+        let resumed;
+        let data: &[u8] = if s.skip_to_line[i] {
+            s.last[i] = Some(at);
+            resumed = resume(&mut s.start[i], &mut s.skip_to_line[i], data).unwrap_or_default();
+            &resumed
+        } else {
+            data
+        };
         if !data.is_empty() {
             s.last[i] = Some(at);
             if self.feed(&mut s.conn, &mut s.pending[i], dir, data, at, summary) {
@@ -1602,7 +1735,7 @@ impl Shared {
         };
         let i = usize::from(!client);
         if !s.conn.missing(dir, missing.unwrap_or(u64::MAX)) {
-            let partial = std::mem::take(&mut s.pending[i]);
+            let partial = take_partial(&mut s.pending[i], &mut s.start[i]);
             if let Some(at) = s.last[i] {
                 self.cut(&partial, dir, s.conn.version(), "a gap", at);
             }
@@ -1622,7 +1755,7 @@ impl Shared {
                 } else {
                     Direction::ServerToClient
                 };
-                let partial = std::mem::take(&mut s.pending[i]);
+                let partial = take_partial(&mut s.pending[i], &mut s.start[i]);
                 if let Some(at) = s.last[i] {
                     self.cut(&partial, dir, s.conn.version(), by, at);
                 }
