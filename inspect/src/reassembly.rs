@@ -438,13 +438,10 @@ impl<T: Copy + Default> Stream<T> {
         budget.left += std::mem::take(&mut self.released);
     }
 
-    /// Where the next byte would be after a segment of `len` bytes at `seq` (bytes waiting
-    /// after it not counted): past it if it starts at or before the next byte, else where it is.
-    pub fn reach(&self, seq: u32, len: usize) -> u64 {
-        match self.offset(seq) {
-            Some(start) if start <= self.next as i64 => self.next.max((start + len as i64) as u64),
-            _ => self.next,
-        }
+    /// The offset of sequence number `seq`, where the stream has started and it is not before
+    /// the start.
+    pub fn start_of(&self, seq: u32) -> Option<u64> {
+        self.offset(seq).and_then(|o| u64::try_from(o).ok())
     }
 
     /// The offset the peer's acknowledgement `ack` says was received, where it is past the

@@ -31,8 +31,9 @@ pub const MAX_IGNORED: usize = 16 * 1024;
 /// How many bytes of a connection's start are held while it is told apart (each piece charged
 /// [`EARLY_OVERHEAD`] more).
 pub const MAX_EARLY: usize = 8 * 1024;
-/// What holding one piece of a connection's start is charged beyond its bytes.
-pub const EARLY_OVERHEAD: usize = 128;
+/// What holding one piece of a connection's start (bytes, or a gap among them) is charged
+/// beyond its bytes: its entry (64 bytes) and its allocation's bookkeeping.
+pub const EARLY_OVERHEAD: usize = 80;
 /// The bytes all followed connections may hold at once outside reassembly (their starts while
 /// they are told apart, partial lines, HTTP heads and bodies); past it the connections idle
 /// longest are ended until a quarter is free.
@@ -122,7 +123,13 @@ fn role_of(line: &[u8]) -> Option<Role> {
         .filter(|f| !f.is_empty())
         .collect();
     match fields.as_slice() {
-        [code, ..] if code.len() == 3 && code.iter().all(u8::is_ascii_digit) => Some(Role::Server),
+        [code, trid, ..]
+            if code.len() == 3
+                && code.iter().all(u8::is_ascii_digit)
+                && trid.iter().all(u8::is_ascii_digit) =>
+        {
+            Some(Role::Server)
+        }
         [b"XFR", _, b"SB" | b"NS"] => Some(Role::Client),
         [b"XFR", _, _, _, ..] => Some(Role::Server),
         // A client may offer several versions; a server names one. A client offering one
@@ -285,8 +292,8 @@ struct Flow {
     deferred: VecDeque<Deferred>,
     /// What they hold (payload and [`DEFERRED_OVERHEAD`] each).
     deferred_bytes: usize,
-    /// Segments of the connection seen while some wait.
-    deferred_age: u32,
+    /// Segments of the connection seen (the age of a waiting segment is counted in them).
+    segments: u64,
 }
 
 /// A segment waiting for the other side (see `Tracker::defer`).
@@ -297,6 +304,8 @@ struct Deferred {
     time: Option<Timestamp>,
     /// The other side's offset it waits for.
     waits: u64,
+    /// The connection's segment count when it began to wait.
+    since: u64,
 }
 
 impl Flow {
@@ -314,7 +323,7 @@ impl Flow {
             held: 0,
             deferred: VecDeque::new(),
             deferred_bytes: 0,
-            deferred_age: 0,
+            segments: 0,
         }
     }
 
@@ -938,22 +947,35 @@ impl Tracker {
         };
         let flow = self.flows.get_mut(id).expect("present");
         flow.active = self.count;
+        flow.segments += 1;
         let side = flow.side_of(seg.src);
         if !self.defer(id, side, seg, frame, time) {
             self.process(id, side, seg, frame, time);
             self.replay(id, false);
         }
-        let Some(flow) = self.flows.get_mut(id) else {
+        let Some(_) = self.flows.get_mut(id) else {
             return;
         };
-        if !flow.deferred.is_empty() {
-            flow.deferred_age += 1;
-            if flow.deferred_age > MAX_DEFERRED_AGE
-                || flow.deferred.len() > MAX_DEFERRED
-                || flow.deferred_bytes > MAX_DEFERRED_BYTES
+        // The longest waiting segment gives up its wait once it is old or the waiting take
+        // too much room: what it acknowledges and was not seen is missing. The others keep
+        // theirs (what they wait for may be in the next packet).
+        loop {
+            let Some(flow) = self.flows.get_mut(id) else {
+                return;
+            };
+            let Some(front) = flow.deferred.front() else {
+                break;
+            };
+            if flow.segments - front.since <= u64::from(MAX_DEFERRED_AGE)
+                && flow.deferred.len() <= MAX_DEFERRED
+                && flow.deferred_bytes <= MAX_DEFERRED_BYTES
             {
-                self.replay(id, true);
+                break;
             }
+            let d = flow.deferred.pop_front().expect("a front");
+            flow.deferred_bytes -= d.segment.payload.len() + DEFERRED_OVERHEAD;
+            self.process(id, d.side, &d.segment, d.frame, d.time);
+            self.replay(id, false);
         }
         if self
             .flows
@@ -1012,9 +1034,9 @@ impl Tracker {
                 if waits.is_none() {
                     return false;
                 }
-                // Each side waits for the other. Either this segment's bytes are what the
-                // first waiting segment waits for (it was sent before it), or that one waits
-                // for bytes never seen: give up its wait alone, and look again.
+                // Each side waits for the other. Either this segment carries bytes the first
+                // waiting segment acknowledges (it was sent before it), or that one waits for
+                // bytes not seen yet: give up its wait alone, and look again.
                 let seq = if seg.syn {
                     seg.seq.wrapping_add(1)
                 } else {
@@ -1031,25 +1053,18 @@ impl Tracker {
                         break;
                     }
                     let stream = &flow.sides[side].stream;
-                    if !seg.syn && stream.reach(seq, seg.payload.len()) >= front.waits {
-                        // Its bytes go first, then the segments waiting for them, then its
-                        // acknowledgement (which may wait in turn).
-                        let bytes = Segment {
-                            ack: None,
-                            fin: false,
-                            ..seg.clone()
-                        };
-                        self.process(id, side, &bytes, frame, time);
+                    let carries = !seg.payload.is_empty()
+                        && stream.start_of(seq).is_some_and(|start| {
+                            start < front.waits
+                                && start + seg.payload.len() as u64 > stream.position()
+                        });
+                    if !seg.syn && carries {
+                        // It carries bytes the waiting segment acknowledges: it was sent before
+                        // that one, and after the bytes it acknowledges itself (those not seen
+                        // by now are behind a hole, or lost: not among the later segments that
+                        // wait). It goes now, whole; then what waited for it.
+                        self.process(id, side, seg, frame, time);
                         self.replay(id, false);
-                        let ack = Segment {
-                            seq: seq.wrapping_add(seg.payload.len() as u32),
-                            payload: Cow::Borrowed(&[]),
-                            ..seg.clone()
-                        };
-                        if !self.defer(id, side, &ack, frame, time) {
-                            self.process(id, side, &ack, frame, time);
-                            self.replay(id, false);
-                        }
                         return true;
                     }
                     let d = flow.deferred.pop_front().expect("a front");
@@ -1071,6 +1086,7 @@ impl Tracker {
             frame,
             time,
             waits: waits.unwrap_or(0),
+            since: flow.segments,
         });
         true
     }
@@ -1083,7 +1099,6 @@ impl Tracker {
                 return;
             };
             let Some(front) = flow.deferred.front() else {
-                flow.deferred_age = 0;
                 return;
             };
             if !force && flow.sides[1 - front.side].stream.position() < front.waits {
@@ -1298,7 +1313,10 @@ impl Tracker {
         };
         let s = &mut flow.sides[side];
         let resumed;
-        let data: &[u8] = if s.skip_to_line {
+        // (Before the connection is told apart, bytes are held as they come, gaps among them:
+        // where a line starts is found as they are followed.)
+        let undecided = matches!(flow.kind, Kind::Undecided);
+        let data: &[u8] = if s.skip_to_line && !undecided {
             // Bytes held to see whether they start a line are dated by their packet too.
             s.last = (frame, time);
             let Some(bytes) = resume(&mut s.start, &mut s.skip_to_line, data) else {
@@ -1394,10 +1412,26 @@ impl Tracker {
                 PayloadCommands::for_direction(Direction::ClientToServer),
                 PayloadCommands::for_direction(Direction::ServerToClient),
             ];
+            // (Not a run's first line where it may be the tail of a line cut by a gap: `184`
+            // of `UUX 3 184` reads as a server's numeric reply.)
+            let whole: [Vec<(bool, &[u8])>; 2] = std::array::from_fn(|side| {
+                runs[side]
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, r)| {
+                        let tail = i > 0 || !flow.sides[side].syn;
+                        whole_lines(r)
+                            .into_iter()
+                            .enumerate()
+                            .map(move |(j, line)| (tail && j == 0, line))
+                    })
+                    .collect()
+            });
             let votes = |side: usize| {
                 let mut votes = 0i32;
-                for line in &lines[side] {
+                for &(tail, line) in &whole[side] {
                     votes += match role_of(line) {
+                        _ if tail => 0,
                         Some(Role::Client) => 1,
                         Some(Role::Server) => -1,
                         None => 0,
@@ -1411,20 +1445,57 @@ impl Tracker {
                 }
                 votes
             };
-            let score = votes(0) - votes(1);
-            flow.client = match score.signum() {
-                1 => Some(0),
-                -1 => Some(1),
-                _ if full || (lines[0].len() >= 2 && lines[1].len() >= 2) => {
-                    // The side on a server port is the server; else the lower port.
-                    let [a, b] = flow.ends;
-                    Some(match (is_server_port(a.port()), is_server_port(b.port())) {
-                        (true, false) => 1,
-                        (false, true) => 0,
-                        _ => usize::from(a.port() < b.port()),
+            // Evidence that body text cannot fake: a request on one side answered on the
+            // other with its TrID (`XFR 6 SB`, then `XFR 6 SB 10.0.0.6:1863 …` or `913 6`).
+            let trids = |side: usize, requests: bool| -> Vec<&[u8]> {
+                whole[side]
+                    .iter()
+                    .filter(|(tail, _)| !tail)
+                    .filter_map(|(_, line)| {
+                        let fields: Vec<&[u8]> = line
+                            .split(|&b| b == b' ')
+                            .filter(|f| !f.is_empty())
+                            .collect();
+                        match fields.as_slice() {
+                            [b"XFR", t, b"SB" | b"NS"] if requests => Some(*t),
+                            [b"XFR", t, b"SB" | b"NS", _, ..] if !requests => Some(*t),
+                            [code, t, ..]
+                                if !requests
+                                    && code.len() == 3
+                                    && code.iter().all(u8::is_ascii_digit) =>
+                            {
+                                Some(*t)
+                            }
+                            _ => None,
+                        }
                     })
-                }
-                _ => return,
+                    .collect()
+            };
+            let answered = |client: usize| {
+                let answers = trids(1 - client, false);
+                trids(client, true).iter().any(|t| answers.contains(t))
+            };
+            // Then a well-known server port on one side only; then the lines' votes; then
+            // the lower port, once both sides said two lines or all is held.
+            let [a, b] = flow.ends;
+            let ports = match (is_server_port(a.port()), is_server_port(b.port())) {
+                (true, false) => Some(1),
+                (false, true) => Some(0),
+                _ => None,
+            };
+            let score = votes(0) - votes(1);
+            flow.client = if answered(0) {
+                Some(0)
+            } else if answered(1) {
+                Some(1)
+            } else if ports.is_some() {
+                ports
+            } else if score != 0 {
+                Some(usize::from(score < 0))
+            } else if full || (lines[0].len() >= 2 && lines[1].len() >= 2) {
+                Some(usize::from(a.port() < b.port()))
+            } else {
+                return;
             };
         }
         let client = flow.client.expect("decided above");
