@@ -7,7 +7,9 @@
 //!   that tells nothing, a partial line, an HTTP head without end, bytes ahead of a hole
 //!   (the connection limit, the held-bytes limit, eviction);
 //! - hundreds of thousands of referrals no connection ever follows, each on a long line,
-//!   written as they are read (the records are not kept: the holding limits).
+//!   written as they are read (the records are not kept: the holding limits);
+//! - what issue 19 found growing: connections found not MSNP after bytes waited, `VER` after
+//!   `VER`, names of connections ended while a referral waits, HTTP heads a byte at a time.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
@@ -122,6 +124,21 @@ fn seg(from: SocketAddr, to: SocketAddr, seq: u32, syn: bool, payload: &[u8]) ->
             ..Flags::default()
         },
         payload: payload.to_vec(),
+    }
+    .frame(Link::Ethernet)
+}
+
+/// The Ethernet frame of a bare FIN.
+fn fin(from: SocketAddr, to: SocketAddr, seq: u32) -> Vec<u8> {
+    Seg {
+        src: from,
+        dst: to,
+        seq,
+        flags: Flags {
+            fin: true,
+            ..Flags::default()
+        },
+        payload: Vec::new(),
     }
     .frame(Link::Ethernet)
 }
@@ -341,5 +358,129 @@ fn referrals_never_followed_are_written_not_kept() {
     assert!(
         large < small + (2 << 20),
         "peak grew from {small} to {large} bytes"
+    );
+}
+
+/// What issue 19 found growing, each `n` times over, in one capture:
+/// 1. connections found not to be MSNP (`SSH-2.0`) after a segment waited ahead of a hole in
+///    each: what waited is given back, so the last connection's reordered lines still fit;
+/// 2. one connection answering `VER` `n` times, alternating versions: its summary lists 16;
+/// 3. while an SB referral waits for its follower, `n` MSNP connections without a record come
+///    and go: their names are forgotten;
+/// 4. gateway requests whose heads come a byte at a time (parsed once each, not once a byte).
+fn grown_by_issue_19(n: u64) -> impl Read + Send {
+    // Phases by packet number.
+    let p1 = 3 * n;
+    let p2 = p1 + 2 + n;
+    let p3 = p2 + 3 + 4 * n;
+    let head: &'static [u8] = b"POST http://gw.example/gateway/gateway.dll?Action=open&Server=NS&IP=192.0.2.1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
+    let heads = 8u64;
+    let p4 = p3 + heads * (1 + head.len() as u64);
+    generated(move |i| {
+        if i < p1 {
+            let (client, server) = ends(i / 3);
+            return Some(match i % 3 {
+                0 => seg(client, server, 0, true, b""),
+                // 1 KiB ahead of a hole of one byte after the first line.
+                1 => seg(client, server, 1 + 22 + 1, false, &[b'x'; 1024]),
+                _ => seg(client, server, 1, false, b"SSH-2.0-OpenSSH_9.6\r\n"),
+            });
+        }
+        let (client, server) = ends(1 << 20);
+        if i < p2 {
+            return Some(match i - p1 {
+                0 => seg(client, server, 0, true, b""),
+                1 => seg(client, server, 1, false, b"VER 1 MSNP8 MSNP9 CVR0\r\n"),
+                k => {
+                    let v = if k % 2 == 0 { "MSNP8" } else { "MSNP9" };
+                    let line = format!("VER {k:07} {v}\r\n");
+                    seg(
+                        server,
+                        client,
+                        1 + 20 * (k as u32 - 2),
+                        false,
+                        line.as_bytes(),
+                    )
+                }
+            });
+        }
+        if i < p3 {
+            let k = i - p2;
+            let (client, server) = ends((1 << 20) + 1);
+            return Some(match k {
+                0 => seg(client, server, 0, true, b""),
+                1 => seg(
+                    client,
+                    server,
+                    1,
+                    false,
+                    b"VER 1 MSNP8 MSNP9 CVR0\r\nXFR 2 SB\r\n",
+                ),
+                2 => seg(
+                    server,
+                    client,
+                    1,
+                    false,
+                    b"XFR 2 SB 10.0.0.2:1863 CKI w.2\r\n",
+                ),
+                k => {
+                    // Each opened, heard, and closed by both sides.
+                    let (other, server) = ends((2 << 20) + (k - 3) / 4);
+                    let ver: &[u8] = b"VER 1 MSNP8 MSNP9 CVR0\r\n";
+                    match (k - 3) % 4 {
+                        0 => seg(other, server, 0, true, b""),
+                        1 => seg(other, server, 1, false, ver),
+                        2 => fin(other, server, 1 + ver.len() as u32),
+                        _ => fin(server, other, 0),
+                    }
+                }
+            });
+        }
+        if i < p4 {
+            let k = i - p3;
+            let per = 1 + head.len() as u64;
+            let (client, server) = ends((3 << 20) + k / per);
+            let j = k % per;
+            return Some(if j == 0 {
+                seg(client, server, 0, true, b"")
+            } else {
+                seg(
+                    client,
+                    server,
+                    j as u32,
+                    false,
+                    &head[j as usize - 1..j as usize],
+                )
+            });
+        }
+        None
+    })
+}
+
+#[test]
+fn what_issue_19_found_growing_stays_bounded() {
+    let _alone = alone();
+    // Past the caps that hold whatever the capture (16,384 connections remembered as not MSNP
+    // or closed, 4,096 summaries listed), four times more costs nothing more.
+    let (small, report, _) = peak(grown_by_issue_19(20_000));
+    assert_eq!(
+        report.records.len(),
+        0,
+        "the waiting referral was written at the end"
+    );
+    let (large, report, _) = peak(grown_by_issue_19(80_000));
+    let versions = report
+        .tcp
+        .iter()
+        .map(|c| c.versions.len())
+        .max()
+        .unwrap_or(0);
+    assert_eq!(versions, report::MAX_VERSIONS_LISTED);
+    assert_eq!(report.counts.total(), 2);
+    assert!(
+        large < small + (1 << 20),
+        "peak grew from {} to {} KiB",
+        small >> 10,
+        large >> 10
     );
 }
