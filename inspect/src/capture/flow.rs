@@ -949,17 +949,23 @@ impl Tracker {
         flow.active = self.count;
         flow.segments += 1;
         let side = flow.side_of(seg.src);
-        if !self.defer(id, side, seg, frame, time) {
+        // Nearly always nothing waits and this segment acknowledges nothing not yet followed:
+        // it is followed at once, with no look at what waits.
+        let plain = flow.deferred.is_empty()
+            && !seg.rst
+            && seg
+                .ack
+                .is_none_or(|ack| flow.sides[1 - side].stream.waits_for(ack).is_none());
+        if plain {
+            self.process(id, side, seg, frame, time);
+        } else if !self.defer(id, side, seg, frame, time) {
             self.process(id, side, seg, frame, time);
             self.replay(id, false);
         }
-        let Some(_) = self.flows.get_mut(id) else {
-            return;
-        };
         // The longest waiting segment gives up its wait once it is old or the waiting take
         // too much room: what it acknowledges and was not seen is missing. The others keep
         // theirs (what they wait for may be in the next packet).
-        loop {
+        while !plain {
             let Some(flow) = self.flows.get_mut(id) else {
                 return;
             };
