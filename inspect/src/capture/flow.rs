@@ -965,23 +965,25 @@ impl Tracker {
         // The longest waiting segment gives up its wait once it is old or the waiting take
         // too much room: what it acknowledges and was not seen is missing. The others keep
         // theirs (what they wait for may be in the next packet).
-        while !plain {
-            let Some(flow) = self.flows.get_mut(id) else {
-                return;
-            };
-            let Some(front) = flow.deferred.front() else {
-                break;
-            };
-            if flow.segments - front.since <= u64::from(MAX_DEFERRED_AGE)
-                && flow.deferred.len() <= MAX_DEFERRED
-                && flow.deferred_bytes <= MAX_DEFERRED_BYTES
-            {
-                break;
+        if !plain {
+            loop {
+                let Some(flow) = self.flows.get_mut(id) else {
+                    return;
+                };
+                let Some(front) = flow.deferred.front() else {
+                    break;
+                };
+                if flow.segments - front.since <= u64::from(MAX_DEFERRED_AGE)
+                    && flow.deferred.len() <= MAX_DEFERRED
+                    && flow.deferred_bytes <= MAX_DEFERRED_BYTES
+                {
+                    break;
+                }
+                let d = flow.deferred.pop_front().expect("a front");
+                flow.deferred_bytes -= d.segment.payload.len() + DEFERRED_OVERHEAD;
+                self.process(id, d.side, &d.segment, d.frame, d.time);
+                self.replay(id, false);
             }
-            let d = flow.deferred.pop_front().expect("a front");
-            flow.deferred_bytes -= d.segment.payload.len() + DEFERRED_OVERHEAD;
-            self.process(id, d.side, &d.segment, d.frame, d.time);
-            self.replay(id, false);
         }
         if self
             .flows
