@@ -297,10 +297,19 @@ pub fn scores(text: &[u8]) -> Vec<(Format, usize)> {
             .into_iter()
             .map(|format| {
                 let mut reader = Reader::new(format, text);
+                // A command whose direction the format tells counts twice: a transcript's
+                // unprefixed lines are commands too, and so are the body lines other formats
+                // print bare (an Escargot log's `MSG` bodies), which must not win it for the
+                // transcript.
                 let n = lines(text)
                     .filter_map(|(number, line)| reader.read(number, line))
-                    .filter(|e| matches!(&e.what, What::Command { text, .. } if is_command(text)))
-                    .count();
+                    .map(|e| match &e.what {
+                        What::Command { text, direction } if is_command(text) => {
+                            1 + usize::from(direction.is_some())
+                        }
+                        _ => 0,
+                    })
+                    .sum();
                 (format, n)
             })
             .collect();
