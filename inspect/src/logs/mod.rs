@@ -290,7 +290,8 @@ fn clock(text: &[u8]) -> Option<&[u8]> {
 /// How much of a file detection reads first; all of it only when that part holds nothing.
 const DETECT_PREFIX: usize = 64 * 1024;
 
-/// How many MSNP command lines each format finds in `text`, best first.
+/// Each format's score on `text`: the MSNP command lines it finds, those whose direction the
+/// format tells counting twice; best first.
 pub fn scores(text: &[u8]) -> Vec<(Format, usize)> {
     let score = |text: &[u8]| -> Vec<(Format, usize)> {
         let mut scores: Vec<(Format, usize)> = Format::ALL
