@@ -724,3 +724,147 @@ fn first_lines_in_tiny_segments_and_captures_that_start_inside_a_body() {
     );
     assert_eq!(report.tcp[0].label, "10.0.0.1:40000 -> 192.0.2.1:1863");
 }
+
+// Found by an independent review of the above (2026-12-04), each seen failing first.
+
+/// A gateway connection the capture joined in the middle is uncertain, as a plain one is: its
+/// first "head" may be text of a body.
+#[test]
+fn a_gateway_connection_joined_mid_stream_is_uncertain() {
+    let mut c = gateway_conversation();
+    c.send(true, &request(Some("s.1"), "XFR 7 SB\r\n"));
+    let mut s = b"tail of an earlier body\r\n".to_vec();
+    s.extend_from_slice(&response("s.1", "XFR 7 SB 10.0.0.2:1863 CKI a.7\r\n"));
+    c.send(false, &s);
+    assert_eq!(
+        records(&run(&c.segments)),
+        [
+            "#1 C request XFR 7 SB [uncertain]",
+            "#2 S sb XFR 7 SB 10.0.0.2:1863 CKI a.7 [uncertain]",
+        ]
+    );
+}
+
+/// A whole gateway response lost: the partial line the session held is cut off (not glued to
+/// the next body), and what follows in that session is uncertain.
+#[test]
+fn a_lost_gateway_response_cuts_the_line_it_would_have_ended() {
+    let mut c = gateway_conversation();
+    c.handshake()
+        .send(true, &request(None, "VER 1 MSNP8 CVR0\r\n"))
+        .send(false, &response("s.1", "VER 1 MSNP8 CVR0\r\n"))
+        .send(true, &request(Some("s.1"), "XFR 7 SB\r\n"))
+        .send(false, &response("s.1", "XFR 7 SB 10.0.0.2:1863 CKI "))
+        .send(true, &request(Some("s.1"), ""))
+        .send(false, &response("s.1", "lost.7\r\n")) // lost
+        .send(true, &request(Some("s.1"), "XFR 8 SB\r\n"))
+        .send(
+            false,
+            &response("s.1", "XFR 8 SB 10.0.0.8:1863 CKI c.8\r\n"),
+        );
+    let got: Vec<String> = records(&run(&lose(c.segments, 8)))
+        .into_iter()
+        .map(|r| r.replace(" (gateway s.1)", ""))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "#6 C request XFR 7 SB",
+            "#7 S error XFR 7 SB 10.0.0.2:1863 CKI  [truncated]",
+            "#9 C request XFR 8 SB",
+            "#10 S sb XFR 8 SB 10.0.0.8:1863 CKI c.8 [uncertain]",
+        ]
+    );
+}
+
+/// A retransmission that acknowledges bytes still waiting for it does not declare them
+/// missing: the captured request after the lost line is read.
+#[test]
+fn a_retransmission_acknowledging_what_waits_for_it_loses_nothing() {
+    let mut c = conversation();
+    c.handshake()
+        .send(true, b"VER 1 MSNP8 CVR0\r\n")
+        .send(false, b"VER 1 MSNP8 CVR0\r\n");
+    let ilns = c.seq[1];
+    c.send(false, b"ILN 2 NLN a@b.c A\r\n") // not captured the first time
+        .send(true, b"XFR 3 SB\r\n"); // acknowledges the ILN
+    let mut segments = c.segments.clone();
+    let mut again = segments.remove(5);
+    again.seq = ilns;
+    again.flags.ack = Some(c.seq[0]); // the retransmission acknowledges the request
+    segments.push(again);
+    c.segments.clear();
+    c.send(false, b"XFR 3 SB 10.0.0.2:1863 CKI x.3\r\n");
+    segments.extend(c.segments);
+    assert_eq!(
+        records(&run(&segments)),
+        [
+            "#6 C request XFR 3 SB",
+            "#8 S sb XFR 3 SB 10.0.0.2:1863 CKI x.3",
+        ]
+    );
+}
+
+/// After a gap, once the first bytes are seen not to start a line, everything up to the next
+/// line end is dropped: the rest of that line, in a later segment, is not taken for a line.
+#[test]
+fn the_rest_of_a_line_after_a_gap_is_no_line() {
+    let mut c = conversation();
+    c.handshake()
+        .send(true, b"VER 1 MSNP8 CVR0\r\n")
+        .send(false, b"VER 1 MSNP8 CVR0\r\n")
+        .send(
+            false,
+            b"MSG Hotmail Hotmail 95\r\nMIME-Version: 1.0\r\n\r\n",
+        ) // lost
+        .send(false, b"some text here, ")
+        .send(
+            false,
+            b"XFR 5 NS 10.6.6.6:1863 0 10.0.0.1:1863\r\nmore text\r\n",
+        )
+        .send(true, b"PNG\r\n");
+    assert_eq!(records(&run(&lose(c.segments, 5))), Vec::<String>::new());
+}
+
+/// Gaps before a connection is told apart count against what its start may hold: a stream of
+/// acknowledgements of bytes never seen ends in a decision, not in growth until eviction.
+#[test]
+fn gaps_before_a_connection_is_told_apart_are_bounded() {
+    let client = addr("10.0.0.1:40000");
+    let server = addr("192.0.2.1:5555");
+    let mut segments = vec![
+        Seg {
+            src: client,
+            dst: server,
+            seq: 1000,
+            flags: Flags {
+                syn: true,
+                ..Flags::default()
+            },
+            payload: vec![],
+        },
+        Seg {
+            src: client,
+            dst: server,
+            seq: 1001,
+            flags: Flags::default(),
+            payload: b"x".to_vec(),
+        },
+    ];
+    // Enough that, held at 80 bytes each, they pass the 8 MiB all connections may hold.
+    for k in 0..120_000u32 {
+        segments.push(Seg {
+            src: server,
+            dst: client,
+            seq: 7,
+            flags: Flags {
+                ack: Some(1003 + k),
+                ..Flags::default()
+            },
+            payload: vec![],
+        });
+    }
+    let report = run(&segments);
+    assert_eq!(report.evicted, 0);
+    assert_eq!(report.connections, 0, "not MSNP: forgotten, not followed");
+}

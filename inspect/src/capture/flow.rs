@@ -194,7 +194,9 @@ type Tag = (u64, Option<Timestamp>);
 /// Where reading starts again after lost bytes (or where a capture joined a side): at the
 /// first byte if it starts like a line, else after the next line end. The first bytes are held
 /// until they tell (a line end, or [`RESUME_HEAD`] bytes): a command's first byte may come in a
-/// segment of its own. Returns the bytes to read on (clearing `skip`), or `None` to wait.
+/// segment of its own; once they tell no line starts there, everything up to the next line end
+/// is dropped, however it comes. Returns the bytes to read on (clearing `skip`), or `None` to
+/// wait.
 fn resume<'a>(held: &mut Vec<u8>, skip: &mut bool, data: &'a [u8]) -> Option<Cow<'a, [u8]>> {
     let joined: Cow<'a, [u8]> = if held.is_empty() {
         Cow::Borrowed(data)
@@ -212,7 +214,12 @@ fn resume<'a>(held: &mut Vec<u8>, skip: &mut bool, data: &'a [u8]) -> Option<Cow
         *skip = false;
         return Some(joined);
     }
-    let end = memchr::memchr(b'\n', &joined)?;
+    let Some(end) = memchr::memchr(b'\n', &joined) else {
+        // Inside a line: what comes next is more of it, up to its end. (A NUL held in front
+        // starts no line, so the next bytes are not taken for one.)
+        *held = vec![0];
+        return None;
+    };
     *skip = false;
     Some(match joined {
         Cow::Borrowed(b) => Cow::Borrowed(&b[end + 1..]),
@@ -1069,10 +1076,42 @@ impl Tracker {
                     if !seg.syn && carries {
                         // It carries bytes the waiting segment acknowledges: it was sent before
                         // that one, and after the bytes it acknowledges itself (those not seen
-                        // by now are behind a hole, or lost: not among the later segments that
-                        // wait). It goes now, whole; then what waited for it.
-                        self.process(id, side, seg, frame, time);
-                        self.replay(id, false);
+                        // by now are behind a hole, or lost). It goes now; then what waited for
+                        // it. Only a retransmission acknowledges bytes still waiting here: its
+                        // acknowledgement stops short of them until they are followed.
+                        let other = &flow.sides[1 - side].stream;
+                        let first_waiting = flow
+                            .deferred
+                            .iter()
+                            .filter(|d| d.side != side && !d.segment.payload.is_empty())
+                            .filter_map(|d| Some((other.start_of(d.segment.seq)?, d.segment.seq)))
+                            .min();
+                        let acked = seg.ack.and_then(|a| other.start_of(a));
+                        match (first_waiting, acked) {
+                            (Some((at, seq_at)), Some(acked)) if acked > at => {
+                                let early = Segment {
+                                    ack: Some(seq_at),
+                                    ..seg.clone()
+                                };
+                                self.process(id, side, &early, frame, time);
+                                self.replay(id, false);
+                                let ack = Segment {
+                                    seq: seq.wrapping_add(seg.payload.len() as u32),
+                                    payload: Cow::Borrowed(&[]),
+                                    syn: false,
+                                    fin: false,
+                                    ..seg.clone()
+                                };
+                                if !self.defer(id, side, &ack, frame, time) {
+                                    self.process(id, side, &ack, frame, time);
+                                    self.replay(id, false);
+                                }
+                            }
+                            _ => {
+                                self.process(id, side, seg, frame, time);
+                                self.replay(id, false);
+                            }
+                        }
                         return true;
                     }
                     let d = flow.deferred.pop_front().expect("a front");
@@ -1271,6 +1310,10 @@ impl Tracker {
                 tag: (frame, time),
             });
             flow.early_bytes += EARLY_OVERHEAD;
+            // Gaps count against what a start may hold, as bytes do.
+            if flow.early_bytes + EARLY_OVERHEAD >= MAX_EARLY {
+                self.decide(id, false);
+            }
             return;
         }
         let dir = flow.direction(side);
@@ -1290,9 +1333,27 @@ impl Tracker {
                     return;
                 };
                 let shared = &mut self.shared;
-                http.gap(dir == Direction::ClientToServer, missing, &mut |carried| {
+                let client = dir == Direction::ClientToServer;
+                let mut kept = false;
+                http.gap(client, missing, &mut |carried| {
+                    kept |= matches!(
+                        carried,
+                        Carried::Missing {
+                            missing: Some(_),
+                            ..
+                        }
+                    );
                     shared.carried(carried, at, summary)
                 });
+                if !kept {
+                    // Outside a body the lost bytes may have held whole messages, of any
+                    // session: every session's direction lost an unknown number of bytes
+                    // (a partial line is cut; what comes is uncertain).
+                    let sessions: Vec<String> = shared.sessions.keys().cloned().collect();
+                    for session in sessions {
+                        shared.gateway_missing(&session, client, None);
+                    }
+                }
                 return;
             }
             Kind::Undecided => {}
@@ -1763,7 +1824,8 @@ impl Shared {
         let i = usize::from(!client);
         let at = At {
             gateway_session: Some(s.label),
-            uncertain: s.uncertain[i],
+            // (A gateway connection the capture joined in the middle is uncertain too.)
+            uncertain: s.uncertain[i] || at.uncertain,
             ..at
         };
         let resumed;
