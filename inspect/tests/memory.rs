@@ -367,14 +367,15 @@ fn referrals_never_followed_are_written_not_kept() {
 /// 2. one connection answering `VER` `n` times, alternating versions: its summary lists 16;
 /// 3. while an SB referral waits for its follower, `n` MSNP connections without a record come
 ///    and go: their names are forgotten;
-/// 4. gateway requests whose heads come a byte at a time (parsed once each, not once a byte).
+/// 4. `n / 1000` gateway requests whose heads come a byte at a time (parsed once each, not
+///    once a byte).
 fn grown_by_issue_19(n: u64) -> impl Read + Send {
     // Phases by packet number.
     let p1 = 3 * n;
     let p2 = p1 + 2 + n;
     let p3 = p2 + 3 + 4 * n;
     let head: &'static [u8] = b"POST http://gw.example/gateway/gateway.dll?Action=open&Server=NS&IP=192.0.2.1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
-    let heads = 8u64;
+    let heads = n / 1000;
     let p4 = p3 + heads * (1 + head.len() as u64);
     generated(move |i| {
         if i < p1 {

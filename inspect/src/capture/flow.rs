@@ -1788,34 +1788,9 @@ impl Shared {
         at: At,
         summary: &mut ConnSummary,
     ) {
-        if !self.sessions.contains_key(session) {
-            while self.sessions.len() >= MAX_SESSIONS {
-                let Some(old) = self.session_order.pop_front() else {
-                    break;
-                };
-                self.close_session(&old, EVICTED);
-            }
-            if self.session_order.len() >= 2 * MAX_SESSIONS {
-                let sessions = &self.sessions;
-                self.session_order.retain(|s| sessions.contains_key(s));
-            }
-            self.session_order.push_back(session.to_string());
-            let label = self.label(session.to_string());
-            let conn = self.connection();
-            self.sessions.insert(
-                session.to_string(),
-                GatewaySession {
-                    conn,
-                    pending: [Vec::new(), Vec::new()],
-                    last: [None, None],
-                    uncertain: [false, false],
-                    skip_to_line: [false, false],
-                    start: [Vec::new(), Vec::new()],
-                    label,
-                },
-            );
-        }
-        let mut s = self.sessions.remove(session).expect("inserted above");
+        self.open_session(session);
+        let mut s = self.sessions.remove(session).expect("opened above");
+
         let dir = if client {
             Direction::ClientToServer
         } else {
@@ -1845,6 +1820,39 @@ impl Shared {
         self.sessions.insert(session.to_string(), s);
     }
 
+    /// The gateway session `session`, made if it is new (the oldest forgotten past
+    /// [`MAX_SESSIONS`]).
+    fn open_session(&mut self, session: &str) {
+        if self.sessions.contains_key(session) {
+            return;
+        }
+        while self.sessions.len() >= MAX_SESSIONS {
+            let Some(old) = self.session_order.pop_front() else {
+                break;
+            };
+            self.close_session(&old, EVICTED);
+        }
+        if self.session_order.len() >= 2 * MAX_SESSIONS {
+            let sessions = &self.sessions;
+            self.session_order.retain(|s| sessions.contains_key(s));
+        }
+        self.session_order.push_back(session.to_string());
+        let label = self.label(session.to_string());
+        let conn = self.connection();
+        self.sessions.insert(
+            session.to_string(),
+            GatewaySession {
+                conn,
+                pending: [Vec::new(), Vec::new()],
+                last: [None, None],
+                uncertain: [false, false],
+                skip_to_line: [false, false],
+                start: [Vec::new(), Vec::new()],
+                label,
+            },
+        );
+    }
+
     /// What a gateway connection hands on.
     fn carried(&mut self, carried: Carried<'_>, at: At, summary: &mut ConnSummary) {
         match carried {
@@ -1866,6 +1874,8 @@ impl Shared {
     /// for a TCP connection's gap, counted against a payload being skipped, or else the
     /// partial line is cut off and the framing uncertain from then on.
     fn gateway_missing(&mut self, session: &str, client: bool, missing: Option<u64>) {
+        // A session whose first bytes were lost is met here first: it starts uncertain.
+        self.open_session(session);
         let Some(mut s) = self.sessions.remove(session) else {
             return;
         };
