@@ -540,15 +540,7 @@ impl Shared {
             return;
         }
         summary.xfrs += 1;
-        let origin = Origin {
-            frame: Some(at.frame),
-            time: at
-                .time
-                .map(|t| self.report.store.keep(t.rfc3339().as_bytes())),
-            conn: Some(at.conn),
-            gateway_session: at.gateway_session,
-            ..Origin::default()
-        };
+        let origin = self.origin(at);
         let mode = self.judging.mode;
         let Some(mut record) = Record::new(
             origin,
@@ -667,6 +659,19 @@ impl Shared {
         }
     }
 
+    /// Where a line read at `at` came from, its time kept in the report's texts.
+    fn origin(&mut self, at: At) -> Origin {
+        Origin {
+            frame: Some(at.frame),
+            time: at
+                .time
+                .map(|t| self.report.store.keep(t.rfc3339().as_bytes())),
+            conn: Some(at.conn),
+            gateway_session: at.gateway_session,
+            ..Origin::default()
+        }
+    }
+
     /// A partial line left when a side ends or loses bytes: an XFR cut off is reported as such.
     fn cut(
         &mut self,
@@ -676,32 +681,7 @@ impl Shared {
         by: &'static str,
         at: At,
     ) {
-        let text = partial.trim_ascii_start();
-        if !text.starts_with(b"XFR") {
-            return;
-        }
-        let origin = Origin {
-            frame: Some(at.frame),
-            time: at
-                .time
-                .map(|t| self.report.store.keep(t.rfc3339().as_bytes())),
-            conn: Some(at.conn),
-            gateway_session: at.gateway_session,
-            ..Origin::default()
-        };
-        let text = self.report.store.keep(partial);
-        self.report.push(Record {
-            origin,
-            dir: Some(dir),
-            version,
-            mode: self.judging.mode,
-            text,
-            outcome: Outcome::Truncated { by },
-            truncated: true,
-            uncertain: at.uncertain,
-            followed_by: None,
-            awaiting: false,
-        });
+        self.unread(partial, dir, version, Outcome::Truncated { by }, at);
     }
 
     /// The start of a line over the decoder's limit: an XFR is reported, failed, with its
@@ -714,27 +694,33 @@ impl Shared {
         version: Option<msnp_xfr::Version>,
         at: At,
     ) {
-        if !start.trim_ascii_start().starts_with(b"XFR") {
+        let kept = &start[..start.len().min(limit)];
+        self.unread(kept, dir, version, Outcome::OverLong { limit }, at);
+    }
+
+    /// A record of `text` that was never read as a whole line (`outcome` says why), if it is
+    /// the start of an XFR.
+    fn unread(
+        &mut self,
+        text: &[u8],
+        dir: Direction,
+        version: Option<msnp_xfr::Version>,
+        outcome: Outcome,
+        at: At,
+    ) {
+        if !text.trim_ascii_start().starts_with(b"XFR") {
             return;
         }
-        let origin = Origin {
-            frame: Some(at.frame),
-            time: at
-                .time
-                .map(|t| self.report.store.keep(t.rfc3339().as_bytes())),
-            conn: Some(at.conn),
-            gateway_session: at.gateway_session,
-            ..Origin::default()
-        };
-        let text = self.report.store.keep(&start[..start.len().min(limit)]);
+        let origin = self.origin(at);
+        let text = self.report.store.keep(text);
         self.report.push(Record {
             origin,
             dir: Some(dir),
             version,
             mode: self.judging.mode,
             text,
-            outcome: Outcome::OverLong { limit },
-            truncated: false,
+            outcome,
+            truncated: matches!(outcome, Outcome::Truncated { .. }),
             uncertain: at.uncertain,
             followed_by: None,
             awaiting: false,
