@@ -7,9 +7,11 @@ use msnp_xfr::{Mode, Version};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
+use std::time::Duration;
 
 use crate::capture;
 use crate::follow::{self, Judging};
+use crate::input::{self, Source};
 use crate::logs::{self, Format};
 use crate::report::{Output, Report, Summary};
 
@@ -30,14 +32,18 @@ pub const SAMPLES: &[(&str, &[u8])] = &[
 
 /// The usage text.
 pub const USAGE: &str = "\
-usage: msnp-inspect [--msnp N] [--strict|--lenient] [--json] [--format NAME] [--quiet] [FILE|-]...
+usage: msnp-inspect [OPTIONS] [FILE|DIR|-]...
 
 Finds and decodes every MSN Messenger XFR line, and every error reply to an XFR
 request, in packet captures and text logs.
 
-  FILE           a pcap or pcapng capture, or a text log; - reads stdin; none reads
-                 the embedded samples. Several are read in parallel, reported in order.
+  FILE           a pcap or pcapng capture or a text log, gzip, zstd, xz or bzip2
+                 compressed or not; DIR reads every file under it, in name order;
+                 - reads stdin. Several are read in parallel, reported in order.
+                 With none: stdin when it is not a terminal, else the embedded samples.
+  --samples      read the embedded samples
   --format NAME  read every input as NAME instead of detecting its format:
+                 pcap, pcapng  packet captures
                  transcript  C:/S: and >>>/<<< transcripts
                  onechar     > and < transcripts
                  purple      libpurple (Pidgin, Finch) debug log
@@ -49,12 +55,34 @@ request, in packet captures and text logs.
   --strict       the documented grammar only
   --lenient      also what real servers sent, reported as deviations (default)
   --json         one JSON object per XFR or XFR error reply, one per line
+  --wait SECS    on live input (a pipe), how long a referral's record waits for the
+                 connection that follows it before it is written without (default 1)
   -q, --quiet    no progress bar (shown on a terminal for long inputs)
   -h, --help     this text
+  -V, --version  the version
 
-Exit status: 0 every XFR decoded; 1 some did not; 2 usage or read error (a
-capture damaged before its end, too); 3 an input holds no MSNP traffic in any
-format this tool reads.";
+Live input (a pipe, such as tcpdump -U -w - | msnp-inspect) is reported as it
+comes. Ctrl-C or SIGTERM ends the reading there: what was read is reported, the
+status is that of what was read; a second Ctrl-C quits at once (status 130).
+
+Exit status, the first that applies to any input: 2 usage or read error (a capture
+damaged before its end, too); 1 an XFR did not decode; 3 an input holds no MSNP
+traffic in any format this tool reads (or is empty); 0 otherwise.";
+
+/// What `--format` forces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forced {
+    /// A text log of this format.
+    Log(Format),
+    /// A capture: pcapng rather than pcap.
+    Capture {
+        /// pcapng.
+        ng: bool,
+    },
+}
+
+/// How long a referral's record waits for its follower on live input, unless `--wait` says.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(1);
 
 /// The parsed command line.
 #[derive(Debug, Clone)]
@@ -64,16 +92,27 @@ pub struct Args {
     /// JSON Lines instead of the table.
     pub json: bool,
     /// A format for every input instead of detecting one.
-    pub format: Option<Format>,
-    /// The inputs (`-` is stdin); empty for the samples.
+    pub format: Option<Forced>,
+    /// The inputs (`-` is stdin, a directory its files).
     pub inputs: Vec<String>,
+    /// Read the embedded samples (also what no input on a terminal reads).
+    pub samples: bool,
+    /// On live input, how long a referral's record waits for its follower.
+    pub wait: Duration,
     /// No progress bar.
     pub quiet: bool,
 }
 
-/// Why the command line could not be taken: a message, or a request for help (empty).
+/// Why the command line is not a run: help or the version asked for, or a mistake.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Usage(pub String);
+pub enum Usage {
+    /// `--help`.
+    Help,
+    /// `--version`.
+    Version,
+    /// What is wrong with the arguments.
+    Wrong(String),
+}
 
 /// Parses the arguments (without the program name).
 pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, Usage> {
@@ -86,36 +125,58 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, Usag
         json: false,
         format: None,
         inputs: Vec::new(),
+        samples: false,
+        wait: DEFAULT_WAIT,
         quiet: false,
     };
-    let usage = |e: lexopt::Error| Usage(e.to_string());
+    let usage = |e: lexopt::Error| Usage::Wrong(e.to_string());
     let mut parser = lexopt::Parser::from_args(args);
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
             Long("msnp") => {
                 let value = parser.value().map_err(usage)?;
                 let text = value.to_string_lossy();
-                let version: Version = text
-                    .parse()
-                    .map_err(|_| Usage(format!("--msnp: {text:?} is not a version in 2-21")))?;
+                let version: Version = text.parse().map_err(|_| {
+                    Usage::Wrong(format!("--msnp: {text:?} is not a version in 2-21"))
+                })?;
                 parsed.judging.version = Some(version);
             }
             Long("format") => {
                 let value = parser.value().map_err(usage)?;
                 let text = value.to_string_lossy();
-                parsed.format = Some(Format::from_name(&text).ok_or_else(|| {
-                    let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
-                    Usage(format!(
-                        "--format: {text:?} is none of {}",
-                        names.join(", ")
-                    ))
-                })?);
+                parsed.format = Some(match &*text {
+                    "pcap" => Forced::Capture { ng: false },
+                    "pcapng" => Forced::Capture { ng: true },
+                    _ => Forced::Log(Format::from_name(&text).ok_or_else(|| {
+                        let names: Vec<_> = ["pcap", "pcapng"]
+                            .into_iter()
+                            .chain(Format::ALL.iter().map(|f| f.name()))
+                            .collect();
+                        Usage::Wrong(format!(
+                            "--format: {text:?} is none of {}",
+                            names.join(", ")
+                        ))
+                    })?),
+                });
             }
+            Long("wait") => {
+                let value = parser.value().map_err(usage)?;
+                let text = value.to_string_lossy();
+                parsed.wait = text
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                    .ok_or_else(|| {
+                        Usage::Wrong(format!("--wait: {text:?} is not a number of seconds"))
+                    })?;
+            }
+            Long("samples") => parsed.samples = true,
             Long("strict") => parsed.judging.mode = Mode::Strict,
             Long("lenient") => parsed.judging.mode = Mode::Lenient,
             Long("json") => parsed.json = true,
             Short('q') | Long("quiet") => parsed.quiet = true,
-            Short('h') | Long("help") => return Err(Usage(String::new())),
+            Short('h') | Long("help") => return Err(Usage::Help),
+            Short('V') | Long("version") => return Err(Usage::Version),
             Value(value) => parsed.inputs.push(value.to_string_lossy().into_owned()),
             other => return Err(usage(other.unexpected())),
         }
@@ -123,12 +184,14 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, Usag
     Ok(parsed)
 }
 
-/// How an input went, the worse later: the exit status is the worst input's.
+/// How an input went, the worse later: the exit status is the worst input's. A failed XFR
+/// outranks an input with no traffic, so that a directory with one stray file still says
+/// that something did not decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Outcome {
     Decoded,
-    Failed,
     NoTraffic,
+    Failed,
     ReadError,
 }
 
@@ -151,6 +214,8 @@ enum Failure {
     NoTraffic(String),
     /// Its output could not be written (the reader of our output went away).
     Write,
+    /// A stop came before it was opened.
+    NotRead,
 }
 
 /// What an input's report came to, once written.
@@ -220,14 +285,20 @@ impl Write for Blocks {
     }
 }
 
+/// The most of a log read at once: logs are read whole (detection and some formats look across
+/// the file), so a bigger one is refused rather than exhausting memory.
+const MAX_LOG: u64 = 1 << 30;
+
 /// A log read whole and written.
 fn inspect_log(
     name: &str,
     bytes: &[u8],
+    format: Option<Format>,
+    layers: &[&'static str],
     args: &Args,
     output: &mut Output<'_>,
 ) -> Result<Done, Failure> {
-    let format = match args.format {
+    let format = match format {
         Some(format) => format,
         None => logs::detect(bytes).ok_or_else(|| {
             let tried: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
@@ -238,6 +309,7 @@ fn inspect_log(
         })?,
     };
     let mut report = follow::log(name, bytes, format, args.judging);
+    report.layers = layers.to_vec();
     if report.msnp_lines == 0 {
         return Err(Failure::NoTraffic(format!(
             "{name}: no MSNP traffic found in the {} format",
@@ -253,66 +325,188 @@ fn inspect_capture(
     name: &str,
     reader: impl Read + Send,
     ng: bool,
+    options: &capture::Options,
     args: &Args,
     progress: impl FnMut(u64) + Send,
     output: &mut Output<'_>,
 ) -> Result<Done, Failure> {
-    let mut report = capture::read(name, reader, ng, args.judging, progress, Some(output))
-        .map_err(Failure::Read)?;
+    let mut report = capture::read_with(
+        name,
+        reader,
+        ng,
+        args.judging,
+        progress,
+        Some(output),
+        options,
+    )
+    .map_err(Failure::Read)?;
     if report.connections == 0 {
         // Damage may hide the traffic after it: the damage is what to report.
         if let (true, Some(warning)) = (report.damaged, &report.warning) {
             return Err(Failure::Read(format!("{name}: {warning}")));
         }
-        return Err(Failure::NoTraffic(format!(
-            "{name}: no MSNP traffic found in {} TCP connection{}",
-            report.tcp_connections,
-            if report.tcp_connections == 1 { "" } else { "s" }
-        )));
+        let n = report.tcp_connections;
+        let mut message = format!(
+            "{name}: no MSNP traffic found in {n} TCP connection{}",
+            if n == 1 { "" } else { "s" }
+        );
+        if let Some(warning) = &report.warning {
+            message += &format!(" ({warning})");
+        }
+        return Err(Failure::NoTraffic(message));
     }
     report.write_rest(output);
     Ok(Done::of(&report))
 }
 
-/// One input: a capture when it starts with a pcap or pcapng magic number (streamed), a log
-/// otherwise (read whole).
+/// How many bytes of a capture's start are read before it is handed to the capture reader,
+/// which wants its file header whole in its first read: a pcap header, or a pcapng section
+/// header block up to this size.
+const CAPTURE_HEAD: usize = 64 * 1024;
+/// How much of an input that is not a capture is looked at for NUL bytes, which no text log
+/// holds (ripgrep's test for binary).
+const BINARY_PROBE: usize = 8 * 1024;
+
+/// One input, opened: a capture when it starts with a pcap or pcapng magic number (streamed), a
+/// log otherwise (read whole).
 fn inspect(
     name: &str,
-    mut reader: impl Read + Send,
+    opened: input::Opened,
     args: &Args,
     progress: impl FnMut(u64) + Send,
     output: &mut Output<'_>,
 ) -> Result<Done, Failure> {
-    // The first bytes tell a capture; a capture reader wants its file's header in its first
-    // read, so they are read in full.
-    let mut head = vec![0u8; 64 * 1024];
-    let mut got = 0;
-    while got < head.len() {
-        match reader.read(&mut head[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Failure::Read(format!("{name}: {e}"))),
-        }
-    }
-    head.truncate(got);
-    let chained = io::Cursor::new(head).chain(reader);
-    let head = chained.get_ref().0.get_ref();
-    let result = if args.format.is_none() && capture::file::is_capture(head) {
-        let ng = head.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
-        inspect_capture(name, chained, ng, args, progress, output)
+    let input::Opened {
+        mut reader,
+        layers,
+        live,
+        error,
+    } = opened;
+    let read_error = |e: io::Error| Failure::Read(format!("{name}: {e}"));
+    let undone = if layers.is_empty() {
+        String::new()
     } else {
-        let mut bytes = Vec::new();
-        let mut chained = chained;
-        chained
-            .read_to_end(&mut bytes)
-            .map_err(|e| Failure::Read(format!("{name}: {e}")))?;
-        inspect_log(name, &bytes, args, output)
+        format!(" (after {})", layers.join(", "))
     };
+    // Only what the next step needs is read first: on live input more may not come for a while.
+    let mut head = vec![0u8; 12];
+    let got = input::read_up_to(&mut reader, &mut head).map_err(read_error)?;
+    head.truncate(got);
+    if got == 0 {
+        if input::stopping() {
+            return Err(Failure::NotRead);
+        }
+        return Err(Failure::NoTraffic(format!("{name}: empty{undone}")));
+    }
+    if capture::file::is_capture(&head) {
+        let ng = head.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
+        let kind = if ng { "pcapng" } else { "pcap" };
+        match args.format {
+            Some(Forced::Log(format)) => {
+                return Err(Failure::Read(format!(
+                    "{name}: a {kind} capture, not a log: --format {} reads text logs only",
+                    format.name()
+                )));
+            }
+            Some(Forced::Capture { ng: wanted }) if wanted != ng => {
+                return Err(Failure::Read(format!(
+                    "{name}: a {kind} capture, not the {} that --format asks for",
+                    if wanted { "pcapng" } else { "pcap" }
+                )));
+            }
+            _ => {}
+        }
+        // The whole header: a pcap header is 24 bytes, a pcapng section header block says its
+        // length (in the section's byte order, told by its byte-order magic).
+        let want = if ng {
+            let length = if head.get(8..12) == Some(&[0x4d, 0x3c, 0x2b, 0x1a]) {
+                head.get(4..8)
+                    .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            } else {
+                head.get(4..8)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            };
+            length.map_or(CAPTURE_HEAD, |l| (l as usize).clamp(28, CAPTURE_HEAD))
+        } else {
+            24
+        };
+        if head.len() < want {
+            let at = head.len();
+            head.resize(want, 0);
+            let got = input::read_up_to(&mut reader, &mut head[at..]).map_err(read_error)?;
+            head.truncate(at + got);
+        }
+        let options = capture::Options {
+            live: live.then_some(args.wait),
+            layers,
+        };
+        let chained = io::Cursor::new(head).chain(reader);
+        return inspect_capture(name, chained, ng, &options, args, progress, output).map_err(
+            |failure| match failure {
+                // The capture reader keeps only that a read failed; say what failed.
+                Failure::Read(message) => match error.lock().ok().and_then(|e| e.clone()) {
+                    Some(cause) => Failure::Read(format!("{message}: {cause}")),
+                    None => Failure::Read(message),
+                },
+                other => other,
+            },
+        );
+    }
+    let format = match args.format {
+        Some(Forced::Capture { ng }) => {
+            return Err(Failure::Read(format!(
+                "{name}: not a {} capture{undone} (it starts {})",
+                if ng { "pcapng" } else { "pcap" },
+                hex(&head)
+            )));
+        }
+        Some(Forced::Log(format)) => Some(format),
+        None => None,
+    };
+    // Text, or binary that is neither a capture nor text: a look at its start tells, before
+    // anything reads it whole.
+    let at = head.len();
+    head.resize(BINARY_PROBE, 0);
+    let got = input::read_up_to(&mut reader, &mut head[at..]).map_err(read_error)?;
+    head.truncate(at + got);
+    if format.is_none() && memchr::memchr(0, &head).is_some() {
+        return Err(Failure::NoTraffic(format!(
+            "{name}: binary data{undone}, neither a pcap or pcapng capture nor a text log (it \
+             starts {})",
+            hex(&head[..head.len().min(8)])
+        )));
+    }
+    let mut bytes = head;
+    let limited = &mut reader.take(MAX_LOG);
+    limited.read_to_end(&mut bytes).map_err(read_error)?;
+    if bytes.len() as u64 >= MAX_LOG + BINARY_PROBE as u64 {
+        return Err(Failure::Read(format!(
+            "{name}: a text log over {} GiB, more than this tool reads",
+            MAX_LOG >> 30
+        )));
+    }
+    let result = inspect_log(name, &bytes, format, &layers, args, output);
     if output.failed() {
         return Err(Failure::Write);
     }
     result
+}
+
+/// `1f 8b 08 00`: bytes for a message.
+fn hex(bytes: &[u8]) -> String {
+    let parts: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    parts.join(" ")
+}
+
+/// Standard input as [`run`] reads it.
+pub struct Stdin {
+    /// Its bytes.
+    pub reader: Box<dyn Read + Send>,
+    /// A regular file (`< capture.pcap`), read at full speed, rather than a pipe or a device,
+    /// read as live input.
+    pub at_rest: bool,
+    /// A terminal: with no input named, the embedded samples are read instead.
+    pub terminal: bool,
 }
 
 /// Runs the tool: reads every input (several at once, on every core), writes the reports to
@@ -322,38 +516,51 @@ fn inspect(
 /// first input not yet written, and a worker ahead of it waits once a few blocks of output are
 /// in flight. Every input before the one being written has been taken, so the writer always
 /// waits on a worker that is working: nothing can deadlock, and no input's output is held
-/// whole.
-pub fn run(
-    args: &Args,
-    stdin: &mut (dyn Read + Send),
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> io::Result<u8> {
-    let names: Vec<String> = if args.inputs.is_empty() {
-        SAMPLES.iter().map(|(name, _)| name.to_string()).collect()
-    } else {
-        args.inputs.clone()
-    };
-    let sizes: Vec<u64> = names
+/// whole. The writer hands what it wrote on whenever it would wait, so live input's records
+/// reach `out`'s reader as they are found.
+pub fn run(args: &Args, stdin: Stdin, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+    let inputs: Vec<(String, Source)> =
+        if args.samples || (args.inputs.is_empty() && stdin.terminal) {
+            SAMPLES
+                .iter()
+                .enumerate()
+                .map(|(i, (name, _))| (name.to_string(), Source::Sample(i)))
+                .collect()
+        } else if args.inputs.is_empty() {
+            vec![("-".to_string(), Source::Stdin)]
+        } else {
+            input::expand(&args.inputs)
+        };
+    if inputs.is_empty() {
+        writeln!(
+            err,
+            "msnp-inspect: no input: the directories named hold no files"
+        )?;
+        return Ok(Outcome::NoTraffic.status());
+    }
+    let sizes: Vec<u64> = inputs
         .iter()
-        .map(|n| std::fs::metadata(n).map_or(0, |m| m.len()))
+        .map(|(_, source)| match source {
+            Source::File(n) => std::fs::metadata(n).map_or(0, |m| m.len()),
+            _ => 0,
+        })
         .collect();
     let bar = progress_bar(args, sizes.iter().sum());
     let stdin = Mutex::new(Some(stdin));
     let next = AtomicUsize::new(0);
     let mut senders = Vec::new();
     let mut receivers = Vec::new();
-    for _ in &names {
+    for _ in &inputs {
         let (tx, rx) = mpsc::sync_channel(BLOCKS_IN_FLIGHT);
         senders.push(Mutex::new(Some(tx)));
         receivers.push(rx);
     }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(names.len())
+        .min(inputs.len())
         .max(1);
     let one = |i: usize, tx: mpsc::SyncSender<Message>| {
-        let name = &names[i];
+        let (name, source) = &inputs[i];
         let mut output = Output::new(
             args.json,
             Blocks {
@@ -361,35 +568,26 @@ pub fn run(
                 tx: tx.clone(),
             },
         );
-        let result = if args.inputs.is_empty() {
-            inspect(name, SAMPLES[i].1, args, |_| {}, &mut output)
-        } else if name == "-" {
-            match stdin.lock().ok().and_then(|mut s| s.take()) {
-                Some(stdin) => inspect("-", stdin, args, |_| {}, &mut output),
-                None => Err(Failure::Read("-: standard input is named twice".into())),
-            }
+        let opened = if input::stopping() {
+            Err(Failure::NotRead)
         } else {
-            match std::fs::File::open(name) {
-                Err(e) => Err(Failure::Read(format!("{name}: {e}"))),
-                // Unbuffered: the capture reader reads in large blocks of its own, and a log
-                // is read whole.
-                Ok(file) => {
-                    let mut last = 0;
-                    inspect(
-                        name,
-                        file,
-                        args,
-                        |n| {
-                            if let Some(bar) = &bar {
-                                bar.inc(n.saturating_sub(last));
-                            }
-                            last = n;
-                        },
-                        &mut output,
-                    )
-                }
-            }
+            open(name, source, &stdin)
         };
+        let result = opened.and_then(|(opened, is_file)| {
+            let mut last = 0;
+            inspect(
+                name,
+                opened,
+                args,
+                |n| {
+                    if let (Some(bar), true) = (&bar, is_file) {
+                        bar.inc(n.saturating_sub(last));
+                    }
+                    last = n;
+                },
+                &mut output,
+            )
+        });
         drop(output);
         let _ = tx.send(Message::Done(Box::new(result)));
     };
@@ -397,6 +595,7 @@ pub fn run(
     let mut all = Summary::default();
     let mut totals = (0, 0);
     let mut reports = 0;
+    let mut tally = Tally::default();
     let written = std::thread::scope(|scope| -> io::Result<()> {
         for _ in 0..workers {
             scope.spawn(|| {
@@ -411,33 +610,52 @@ pub fn run(
                 }
             });
         }
+        let put = |out: &mut dyn Write, block: &[u8]| -> io::Result<()> {
+            match &bar {
+                // The bar is cleared while the output is written, so the two never mix on a
+                // terminal.
+                Some(bar) => bar.suspend(|| out.write_all(block).and_then(|()| out.flush())),
+                None => out.write_all(block),
+            }
+        };
         let result = (|| {
             for (i, rx) in receivers.iter().enumerate() {
                 let mut started = false;
-                for message in rx {
+                loop {
+                    let message = match rx.try_recv() {
+                        Ok(message) => message,
+                        Err(mpsc::TryRecvError::Disconnected) => break,
+                        // Whatever waits in the buffer is handed on before waiting: on live
+                        // input the next block may be a while.
+                        Err(mpsc::TryRecvError::Empty) => {
+                            out.flush()?;
+                            match rx.recv() {
+                                Ok(message) => message,
+                                Err(_) => break,
+                            }
+                        }
+                    };
                     match message {
                         Message::Out(block) => {
                             if !started && !args.json && reports > 0 {
-                                writeln!(out)?;
+                                put(out, b"\n")?;
                             }
                             started = true;
-                            out.write_all(&block)?;
+                            put(out, &block)?;
                         }
                         Message::Done(done) => {
+                            let name = &inputs[i].0;
                             match *done {
                                 Ok(done) => {
                                     if let Some(warning) = &done.warning {
                                         // Reading stopped short at damage: not a warning but a
                                         // read error, once the records before it are written.
                                         let kind = if done.damaged { "" } else { "warning: " };
-                                        writeln!(
-                                            err,
-                                            "msnp-inspect: {}: {kind}{warning}",
-                                            names[i]
-                                        )?;
+                                        writeln!(err, "msnp-inspect: {name}: {kind}{warning}")?;
                                     }
                                     if done.damaged {
                                         worst = worst.max(Outcome::ReadError);
+                                        tally.unreadable += 1;
                                     }
                                     if done.counts.failed() > 0 {
                                         worst = worst.max(Outcome::Failed);
@@ -450,12 +668,15 @@ pub fn run(
                                 Err(Failure::Read(message)) => {
                                     writeln!(err, "msnp-inspect: {message}")?;
                                     worst = worst.max(Outcome::ReadError);
+                                    tally.unreadable += 1;
                                 }
                                 Err(Failure::NoTraffic(message)) => {
                                     writeln!(err, "msnp-inspect: {message}")?;
                                     worst = worst.max(Outcome::NoTraffic);
+                                    tally.no_traffic += 1;
                                 }
                                 Err(Failure::Write) => {}
+                                Err(Failure::NotRead) => tally.not_read += 1,
                             }
                             break;
                         }
@@ -472,15 +693,79 @@ pub fn run(
         bar.finish_and_clear();
     }
     written?;
-    if !args.json && reports > 1 {
-        writeln!(out, "\n== all {reports} inputs")?;
+    if tally.not_read > 0 {
+        writeln!(
+            err,
+            "msnp-inspect: interrupted: {} input{} not read",
+            tally.not_read,
+            if tally.not_read == 1 { "" } else { "s" }
+        )?;
+    }
+    if !args.json && inputs.len() > 1 {
+        writeln!(out, "\n== all {} inputs", inputs.len())?;
         all.write(out, totals.0, totals.1)?;
+        writeln!(
+            out,
+            "  inputs:       {reports} read, {} with no MSNP traffic, {} unreadable{}",
+            tally.no_traffic,
+            tally.unreadable,
+            if tally.not_read > 0 {
+                format!(", {} not read (interrupted)", tally.not_read)
+            } else {
+                String::new()
+            }
+        )?;
     }
     Ok(worst.status())
 }
 
+/// How the inputs went, for the totals.
+#[derive(Default)]
+struct Tally {
+    no_traffic: usize,
+    unreadable: usize,
+    not_read: usize,
+}
+
+/// Opens one input; says whether it is a file (whose progress the bar shows).
+fn open(
+    name: &str,
+    source: &Source,
+    stdin: &Mutex<Option<Stdin>>,
+) -> Result<(input::Opened, bool), Failure> {
+    let read_error = |e: io::Error| Failure::Read(format!("{name}: {e}"));
+    match source {
+        Source::Sample(i) => Ok((
+            input::open(Box::new(SAMPLES[*i].1), false).map_err(read_error)?,
+            false,
+        )),
+        Source::Stdin => match stdin.lock().ok().and_then(|mut s| s.take()) {
+            Some(stdin) => Ok((
+                input::open(stdin.reader, !stdin.at_rest).map_err(read_error)?,
+                false,
+            )),
+            None => Err(Failure::Read("-: standard input is named twice".into())),
+        },
+        Source::File(path) => {
+            let file = std::fs::File::open(path).map_err(read_error)?;
+            if file.metadata().is_ok_and(|m| m.is_dir()) {
+                return Err(Failure::Read(format!("{name}: a directory")));
+            }
+            let at_rest = input::at_rest(&file);
+            // Unbuffered: the capture reader reads in large blocks of its own, and a log is
+            // read whole.
+            Ok((
+                input::open(Box::new(file), !at_rest).map_err(read_error)?,
+                at_rest,
+            ))
+        }
+        Source::Unlisted(why) => Err(Failure::Read(format!("{name}: {why}"))),
+    }
+}
+
 /// A progress bar on stderr over `total` bytes, when stderr is a terminal, the inputs are long
-/// and `--quiet` was not given.
+/// and `--quiet` was not given. It shows no estimate of the time left until a second has gone,
+/// when the rate is known.
 fn progress_bar(args: &Args, total: u64) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     if args.quiet || total < 16 << 20 || !io::stderr().is_terminal() {
@@ -489,36 +774,68 @@ fn progress_bar(args: &Args, total: u64) -> Option<indicatif::ProgressBar> {
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {left}",
         )
-        .ok()?,
+        .ok()?
+        .with_key(
+            "left",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let elapsed = state.elapsed().as_secs_f64();
+                let (done, total) = (state.pos() as f64, state.len().unwrap_or(0) as f64);
+                if elapsed >= 1.0 && done > 0.0 {
+                    let left = elapsed * (total - done).max(0.0) / done;
+                    let _ = write!(w, "{:.0} s left", left.ceil());
+                }
+            },
+        ),
     );
     Some(bar)
 }
 
 /// The binary's `main`: arguments from the environment, standard streams, exit status.
 pub fn main() -> std::process::ExitCode {
+    use std::io::IsTerminal;
+    let exit = |result: io::Result<()>, status: u8| match result {
+        Ok(()) => std::process::ExitCode::from(status),
+        // A closed pipe (`msnp-inspect --help | head -1`) is not an error worth a message.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::ExitCode::from(status),
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "msnp-inspect: writing output: {e}");
+            std::process::ExitCode::from(2)
+        }
+    };
     let args = match parse_args(std::env::args_os().skip(1)) {
         Ok(args) => args,
-        Err(Usage(message)) if message.is_empty() => {
-            println!("{USAGE}");
-            return std::process::ExitCode::SUCCESS;
+        Err(Usage::Help) => {
+            let mut out = io::stdout().lock();
+            return exit(writeln!(out, "{USAGE}").and_then(|()| out.flush()), 0);
         }
-        Err(Usage(message)) => {
-            eprintln!("msnp-inspect: {message}\n\n{USAGE}");
+        Err(Usage::Version) => {
+            let mut out = io::stdout().lock();
+            let version = concat!("msnp-inspect ", env!("CARGO_PKG_VERSION"));
+            return exit(writeln!(out, "{version}").and_then(|()| out.flush()), 0);
+        }
+        Err(Usage::Wrong(message)) => {
+            let _ = writeln!(io::stderr(), "msnp-inspect: {message}\n\n{USAGE}");
             return std::process::ExitCode::from(2);
         }
     };
+    input::handle_signals();
+    let stdin = Stdin {
+        at_rest: input::stdin_at_rest(),
+        terminal: io::stdin().is_terminal(),
+        reader: Box::new(io::stdin()),
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let result = run(&args, &mut io::stdin(), &mut out, &mut io::stderr())
+    let result = run(&args, stdin, &mut out, &mut io::stderr())
         .and_then(|status| out.flush().map(|()| status));
     match result {
         Ok(status) => std::process::ExitCode::from(status),
         // A closed pipe (`msnp-inspect | head`) is not an error worth a message.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("msnp-inspect: writing output: {e}");
+            let _ = writeln!(io::stderr(), "msnp-inspect: writing output: {e}");
             std::process::ExitCode::from(2)
         }
     }

@@ -44,6 +44,7 @@ pub mod capture;
 pub mod cli;
 pub mod follow;
 pub mod gateway;
+pub mod input;
 pub mod logs;
 pub mod reassembly;
 pub mod record;

@@ -4,6 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
 use std::io::{self, Write};
+use std::time::{Duration, Instant};
 
 use msnp_xfr::Version;
 
@@ -94,6 +95,11 @@ pub struct Report {
     pub damaged: bool,
     /// Counts over every record so far, written or held.
     pub counts: Summary,
+    /// What was undone to read the input, outermost first (`gzip`, `UTF-16LE`).
+    pub layers: Vec<&'static str>,
+    /// On live input: how long a record may wait for the connection that follows its referral,
+    /// and when each held record was added (in step with `records`).
+    hold: Option<(Duration, VecDeque<Instant>)>,
     /// The referrals the chains show (the first [`MAX_LINKS`] written).
     links: Vec<Link>,
     /// Names retired while held records point at them, each with the number of records that
@@ -188,6 +194,12 @@ impl<'w> Output<'w> {
         }
     }
 
+    /// Hands what was written so far on (at once, on live input).
+    pub fn flush(&mut self) {
+        let result = self.out.flush();
+        self.keep(result);
+    }
+
     /// Whether writing failed (a closed pipe): reading further is of no use.
     pub fn failed(&self) -> bool {
         self.error.is_some()
@@ -229,6 +241,8 @@ impl Report {
             warning: None,
             damaged: false,
             counts: Summary::default(),
+            layers: Vec::new(),
+            hold: None,
             links: Vec::new(),
             retired: BinaryHeap::new(),
             refs: HashMap::new(),
@@ -255,9 +269,34 @@ impl Report {
         }
     }
 
+    /// The input is live (a pipe, an interface): records are ready to write as soon as each is
+    /// final, and one waiting for the connection that follows its referral waits `hold` at most
+    /// (from when it was added, by the clock, for a follower may never come).
+    pub fn go_live(&mut self, hold: Duration) {
+        let since = self.records.iter().map(|_| Instant::now()).collect();
+        self.hold = Some((hold, since));
+        self.next_write = 1;
+    }
+
+    /// What the heading says the input was read as.
+    pub fn read_as(&self) -> String {
+        let mut text = self.input.description();
+        for layer in &self.layers {
+            text += ", ";
+            text += layer;
+            if !layer.starts_with("UTF") {
+                text += "-compressed";
+            }
+        }
+        text
+    }
+
     /// Adds a record; returns its number (0 for the input's first).
     pub fn push(&mut self, record: Record) -> usize {
         self.counts.add(&record);
+        if let Some((_, since)) = &mut self.hold {
+            since.push_back(Instant::now());
+        }
         let number = self.added();
         for label in [
             record.origin.conn,
@@ -333,6 +372,13 @@ impl Report {
         self.records.len() >= self.next_write
     }
 
+    /// Whether a held record has waited its time ([`Report::go_live`]) and is to be written now.
+    pub fn overdue(&self) -> bool {
+        self.hold
+            .as_ref()
+            .is_some_and(|(hold, since)| since.front().is_some_and(|t| t.elapsed() >= *hold))
+    }
+
     /// Writes the records that are ready, oldest first, and forgets them: every record up to
     /// the first still waiting for its referral to be followed, and past the holding limits
     /// that one too.
@@ -361,24 +407,19 @@ impl Report {
                 .max()
                 .unwrap_or(1)
                 .max(4);
-            let result = writeln!(
-                output.out,
-                "== {} ({})",
-                self.file,
-                self.input.description()
-            )
-            .and_then(|()| {
-                writeln!(
-                    output.out,
-                    "{:>6}  {:<3}  {:<w$}  {:<7}  {:<11}  fields",
-                    "line",
-                    "dir",
-                    "conn",
-                    "version",
-                    "kind",
-                    w = output.conn_width
-                )
-            });
+            let result =
+                writeln!(output.out, "== {} ({})", self.file, self.read_as()).and_then(|()| {
+                    writeln!(
+                        output.out,
+                        "{:>6}  {:<3}  {:<w$}  {:<7}  {:<11}  fields",
+                        "line",
+                        "dir",
+                        "conn",
+                        "version",
+                        "kind",
+                        w = output.conn_width
+                    )
+                });
             output.keep(result);
             output.started = true;
         }
@@ -387,7 +428,13 @@ impl Report {
             if record.awaiting && !all {
                 let start = record_start(record);
                 let held_text = self.store.end() - start.min(self.store.end());
-                if self.records.len() - n <= MAX_HELD_RECORDS && held_text <= MAX_HELD_TEXT {
+                let waited = self.hold.as_ref().is_some_and(|(hold, since)| {
+                    since.get(n).is_some_and(|t| t.elapsed() >= *hold)
+                });
+                if self.records.len() - n <= MAX_HELD_RECORDS
+                    && held_text <= MAX_HELD_TEXT
+                    && !waited
+                {
                     break;
                 }
             }
@@ -411,6 +458,9 @@ impl Report {
             n += 1;
         }
         self.records.drain(..n);
+        if let Some((_, since)) = &mut self.hold {
+            since.drain(..n);
+        }
         self.written += n;
         let keep_from = self.records.front().map_or(self.store.end(), record_start);
         self.store.forget_texts_before(keep_from);
@@ -424,7 +474,7 @@ impl Report {
         if self.records.capacity() > 4 * MAX_HELD_RECORDS {
             self.records.shrink_to(MAX_HELD_RECORDS);
         }
-        self.next_write = self.records.len() + WRITE_EVERY;
+        self.next_write = self.records.len() + if self.hold.is_some() { 1 } else { WRITE_EVERY };
     }
 
     fn write_record(&self, record: &Record, output: &mut Output<'_>) -> io::Result<()> {

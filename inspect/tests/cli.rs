@@ -74,7 +74,7 @@ fn record_at(records: &[Value], line: u64) -> &Value {
 
 #[test]
 fn sample_json_has_every_xfr_with_exact_keys() {
-    let out = inspect(&["--json"], None);
+    let out = inspect(&["--json", "--samples"], None);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -203,7 +203,7 @@ fn sample_json_has_every_xfr_with_exact_keys() {
 
 #[test]
 fn sample_human_output_is_aligned_and_summarised() {
-    let out = inspect(&[], None);
+    let out = inspect(&["--samples"], None);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
@@ -391,7 +391,7 @@ fn a_forced_format_overrides_detection() {
     assert_eq!(out.status.code(), Some(3));
     let out = inspect(&["--format", "nonsense", &data("amsn.txt")], None);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("--format: \"nonsense\" is none of purple, escargot, papyon, emesene, amsn, transcript, onechar"));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("--format: \"nonsense\" is none of pcap, pcapng, purple, escargot, papyon, emesene, amsn, transcript, onechar"));
 }
 
 #[test]
@@ -464,7 +464,14 @@ fn several_inputs_are_written_in_order_as_each_alone() {
                 out.stdout.starts_with(&expected),
                 "the table differs from each input's alone"
             );
-            assert!(stdout[expected.len()..].starts_with("\n== all 4 inputs\n"));
+            // Every input given is counted, the missing one too.
+            let totals = &stdout[expected.len()..];
+            assert!(totals.starts_with("\n== all 5 inputs\n"), "{totals}");
+            assert!(
+                totals
+                    .ends_with("\n  inputs:       4 read, 0 with no MSNP traffic, 1 unreadable\n"),
+                "{totals}"
+            );
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();

@@ -232,6 +232,34 @@ pub fn packets(
     mut packet: impl FnMut(&Packet<'_>) -> ControlFlow<()>,
     mut bytes: impl FnMut(u64),
 ) -> Result<Option<Problem>, String> {
+    events(reader, |event| match event {
+        Event::Packet(p) => packet(p),
+        Event::Consumed(n) => {
+            bytes(n);
+            ControlFlow::Continue(())
+        }
+        Event::Reading => ControlFlow::Continue(()),
+    })
+}
+
+/// What [`events`] tells as it reads.
+#[derive(Debug)]
+pub enum Event<'p, 'a> {
+    /// A packet.
+    Packet(&'p Packet<'a>),
+    /// So many bytes of the file have been read and taken apart.
+    Consumed(u64),
+    /// Every packet of the bytes read so far has been told: the reader is about to read more,
+    /// which, on live input, may wait for bytes not written yet.
+    Reading,
+}
+
+/// [`packets`], as one stream of [`Event`]s: what a caller that must act before a read that may
+/// block (hand over what it gathered) needs.
+pub fn events(
+    reader: impl Read + Send,
+    mut on: impl FnMut(Event<'_, '_>) -> ControlFlow<()>,
+) -> Result<Option<Problem>, String> {
     let mut reader = create_reader(BUFFER, reader).map_err(|e| match e {
         PcapError::HeaderNotRecognized | PcapError::NomError(..) => {
             "damaged capture header at byte 0: neither pcap nor pcapng".to_string()
@@ -279,12 +307,12 @@ pub fn packets(
                         frame += 1;
                         // At most (2^32 - 1) * 10^9 + 2^32 - 1: well within a u64.
                         let units = u64::from(b.ts_sec) * per_second + u64::from(b.ts_usec);
-                        if packet(&Packet {
+                        if on(Event::Packet(&Packet {
                             frame,
                             time: Timestamp::from_units(units, u128::from(per_second), 0),
                             link,
                             data: b.data,
-                        })
+                        }))
                         .is_break()
                         {
                             return Ok(None);
@@ -310,13 +338,13 @@ pub fn packets(
                             }));
                         };
                         let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                        if packet(&Packet {
+                        if on(Event::Packet(&Packet {
                             frame,
                             time: i.time(units),
                             link: i.link,
                             // Without the padding to 4 bytes that `data` keeps.
                             data: epb.packet_data(),
-                        })
+                        }))
                         .is_break()
                         {
                             return Ok(None);
@@ -330,12 +358,12 @@ pub fn packets(
                                 what: "simple packet before any interface description".into(),
                             }));
                         };
-                        if packet(&Packet {
+                        if on(Event::Packet(&Packet {
                             frame,
                             time: None,
                             link: i.link,
                             data: spb.packet_data(),
-                        })
+                        }))
                         .is_break()
                         {
                             return Ok(None);
@@ -356,12 +384,12 @@ pub fn packets(
                                 what: format!("packet of interface {if_id} before its description"),
                             }));
                         };
-                        if packet(&Packet {
+                        if on(Event::Packet(&Packet {
                             frame,
                             time: i.time(units),
                             link: i.link,
                             data,
-                        })
+                        }))
                         .is_break()
                         {
                             return Ok(None);
@@ -373,7 +401,9 @@ pub fn packets(
                 // where `consume` would move up to half the buffer each time it passes the
                 // middle.
                 reader.consume_noshift(len);
-                bytes(reader.consumed() as u64);
+                if on(Event::Consumed(reader.consumed() as u64)).is_break() {
+                    return Ok(None);
+                }
             }
             Err(PcapError::Eof) => return Ok(None),
             Err(
@@ -385,6 +415,9 @@ pub fn packets(
                 }));
             }
             Err(PcapError::Incomplete(_)) => {
+                if on(Event::Reading).is_break() {
+                    return Ok(None);
+                }
                 if reader.refill().is_err() {
                     return Err(format!("read error at byte {offset}"));
                 }

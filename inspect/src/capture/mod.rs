@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::ops::{ControlFlow, Range};
 use std::sync::mpsc;
+use std::time::Duration;
 
 use file::Timestamp;
 use packet::Segment;
@@ -38,15 +39,79 @@ pub fn read(
     ng: bool,
     judging: Judging,
     progress: impl FnMut(u64) + Send,
-    mut output: Option<&mut Output<'_>>,
+    output: Option<&mut Output<'_>>,
 ) -> Result<Report, String> {
-    let mut tracker = flow::Tracker::new(Report::new(name, Input::Capture { ng }), judging);
+    read_with(
+        name,
+        reader,
+        ng,
+        judging,
+        progress,
+        output,
+        &Options::default(),
+    )
+}
+
+/// How a capture is read beyond what [`read`] takes.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The capture comes as it is made (a pipe from `tcpdump -w -`, an interface): each record
+    /// is written as soon as it is final, packets are handed on as they arrive rather than in
+    /// batches, and a referral's record waits this long at most for the connection that
+    /// follows it.
+    pub live: Option<Duration>,
+    /// What was undone to read it (`gzip`), for the heading.
+    pub layers: Vec<&'static str>,
+}
+
+/// How often the following side looks at the clock while a live capture brings nothing.
+const LIVE_TICK: Duration = Duration::from_millis(50);
+
+/// [`read`], with [`Options`].
+pub fn read_with(
+    name: &str,
+    reader: impl Read + Send,
+    ng: bool,
+    judging: Judging,
+    progress: impl FnMut(u64) + Send,
+    mut output: Option<&mut Output<'_>>,
+    options: &Options,
+) -> Result<Report, String> {
+    let mut start = Report::new(name, Input::Capture { ng });
+    start.layers.clone_from(&options.layers);
+    if let Some(hold) = options.live {
+        start.go_live(hold);
+    }
+    let mut tracker = flow::Tracker::new(start, judging);
     let mut last = (0, None);
-    let problem = std::thread::scope(|scope| {
+    let live = options.live.is_some();
+    let (problem, unread_links) = std::thread::scope(|scope| {
         let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
         let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
-        let reading = scope.spawn(move || split(reader, progress, &full_tx, &empty_rx));
-        'batches: for batch in &full_rx {
+        let reading = scope.spawn(move || split(reader, progress, live, &full_tx, &empty_rx));
+        'batches: loop {
+            let batch = if live {
+                match full_rx.recv_timeout(LIVE_TICK) {
+                    Ok(batch) => batch,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        // Nothing came: records whose wait is over are written all the same.
+                        if let Some(output) = output.as_deref_mut() {
+                            let report = tracker.report_mut();
+                            if report.overdue() {
+                                report.write_ready(output);
+                                output.flush();
+                            }
+                        }
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            } else {
+                match full_rx.recv() {
+                    Ok(batch) => batch,
+                    Err(_) => break,
+                }
+            };
             for s in &batch.segments {
                 let segment = Segment {
                     payload: Cow::Borrowed(&batch.bytes[s.payload.clone()]),
@@ -66,6 +131,14 @@ pub fn read(
                     }
                 }
             }
+            if live {
+                // A referral's follower may have come in this batch, or its wait run out: what
+                // is ready goes out now, not with the next record.
+                if let Some(output) = output.as_deref_mut() {
+                    tracker.report_mut().write_ready(output);
+                    output.flush();
+                }
+            }
             last = batch.last;
             // Handed back for reuse; the reading thread may be gone already.
             let _ = empty_tx.send(batch);
@@ -75,11 +148,32 @@ pub fn read(
             Ok(result) => result,
             Err(panic) => std::panic::resume_unwind(panic),
         }
-    })
-    .map_err(|e| format!("{name}: {e}"))?;
+    });
+    let problem = problem.map_err(|e| format!("{name}: {e}"))?;
     let mut report = tracker.finish_all(last.0, last.1);
     report.damaged = matches!(problem, Some(file::Problem::Damaged { .. }));
+    // A stop asked for (Ctrl-C) ends the input wherever it is, likely inside a block: that is
+    // no damage to warn of.
+    let problem = problem
+        .filter(|p| !(crate::input::stopping() && matches!(p, file::Problem::TruncatedEnd { .. })));
     let mut warnings: Vec<String> = problem.iter().map(|p| p.to_string()).collect();
+    if !unread_links.is_empty() {
+        let skipped: Vec<String> = unread_links
+            .iter()
+            .map(|(link, n)| {
+                format!(
+                    "{n} packet{} of {}",
+                    if *n == 1 { "" } else { "s" },
+                    packet::link_name(*link)
+                )
+            })
+            .collect();
+        warnings.push(format!(
+            "{} skipped: this tool reads Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD \
+             loopback packets",
+            skipped.join(", ")
+        ));
+    }
     if report.payloads_too_long > 0 {
         let n = report.payloads_too_long;
         warnings.push(format!(
@@ -121,22 +215,43 @@ struct Taken {
     time: Option<Timestamp>,
 }
 
+/// Packets skipped for their link type, by link type ([`packet::Packets::unread_links`]).
+type UnreadLinks = Vec<(pcap_parser::Linktype, u64)>;
+
 /// The reading thread: the capture's packets, taken apart down to their TCP segments, sent on
 /// `full` in batches (reusing those that come back on `empty`) until the end of the file or
 /// until the receiving side is gone.
 fn split(
     reader: impl Read + Send,
-    progress: impl FnMut(u64),
+    mut progress: impl FnMut(u64),
+    live: bool,
     full: &mpsc::SyncSender<Batch>,
     empty: &mpsc::Receiver<Batch>,
-) -> Result<Option<file::Problem>, String> {
+) -> (Result<Option<file::Problem>, String>, UnreadLinks) {
     let mut packets = packet::Packets::default();
     let mut batch = Batch::default();
     let mut gone = false;
-    let result = file::packets(
-        reader,
-        |p| {
+    // Whether packets were read since the last batch was handed over.
+    let mut fresh = false;
+    let mut hand_over = |batch: &mut Batch| -> ControlFlow<()> {
+        let mut next = empty.try_recv().unwrap_or_default();
+        next.segments.clear();
+        next.bytes.clear();
+        // A batch that once held a huge packet does not keep its room.
+        if next.bytes.capacity() > 4 * BATCH_BYTES {
+            next.bytes = Vec::new();
+        }
+        next.last = batch.last;
+        if full.send(std::mem::replace(batch, next)).is_err() {
+            gone = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    };
+    let result = file::events(reader, |event| match event {
+        file::Event::Packet(p) => {
             batch.last = (p.frame, p.time);
+            fresh = true;
             if let Some(seg) = packets.tcp(p.link, p.data) {
                 let start = batch.bytes.len();
                 batch.bytes.extend_from_slice(&seg.payload);
@@ -157,28 +272,28 @@ fn split(
                 });
             }
             if batch.bytes.len() >= BATCH_BYTES || batch.segments.len() >= BATCH_SEGMENTS {
-                let mut next = empty.try_recv().unwrap_or_default();
-                next.segments.clear();
-                next.bytes.clear();
-                // A batch that once held a huge packet does not keep its room.
-                if next.bytes.capacity() > 4 * BATCH_BYTES {
-                    next.bytes = Vec::new();
-                }
-                next.last = batch.last;
-                if full.send(std::mem::replace(&mut batch, next)).is_err() {
-                    gone = true;
-                    return ControlFlow::Break(());
-                }
+                fresh = false;
+                return hand_over(&mut batch);
             }
             ControlFlow::Continue(())
-        },
-        progress,
-    );
+        }
+        file::Event::Consumed(n) => {
+            progress(n);
+            ControlFlow::Continue(())
+        }
+        // On live input the next read may wait for packets not captured yet: what was read is
+        // followed first.
+        file::Event::Reading if live && fresh => {
+            fresh = false;
+            hand_over(&mut batch)
+        }
+        file::Event::Reading => ControlFlow::Continue(()),
+    });
     if !gone {
         // The receiving side may have stopped already; then nothing more is wanted.
         let _ = full.send(batch);
     }
-    result
+    (result, packets.unread_links)
 }
 
 /// One TCP connection's two directions as reassembled, for comparing with other tools

@@ -104,6 +104,46 @@ pub struct Packets {
     started: u64,
     /// How many fragments were dropped (evicted or inconsistent).
     pub fragments_dropped: u64,
+    /// Packets skipped for a link type this reader does not take apart, by link type (the
+    /// first [`MAX_UNREAD_LINKS`] types).
+    pub unread_links: Vec<(Linktype, u64)>,
+}
+
+/// Link types counted apart in [`Packets::unread_links`]; a capture with more is hostile.
+pub const MAX_UNREAD_LINKS: usize = 16;
+
+/// Whether packets of `link` are taken apart (the link types [`Packets::tcp`] reads).
+pub fn reads_link(link: Linktype) -> bool {
+    matches!(
+        link.0,
+        0 | 1 | 12 | 14 | 101 | 113 | 228 | 229 | LOOP | LINUX_SLL2
+    )
+}
+
+/// A link type for people: `IEEE 802.11 (link type 105)`.
+pub fn link_name(link: Linktype) -> String {
+    let name = match link.0 {
+        6 => "Token Ring",
+        8 => "SLIP",
+        9 => "PPP",
+        10 => "FDDI",
+        50 => "PPP in HDLC framing",
+        51 => "PPPoE",
+        104 => "Cisco HDLC",
+        105 => "IEEE 802.11",
+        107 => "Frame Relay",
+        119 => "IEEE 802.11 with Prism header",
+        127 => "IEEE 802.11 with radiotap header",
+        163 => "IEEE 802.11 with AVS header",
+        189 | 220 => "Linux USB",
+        192 => "PPI",
+        195 | 215 | 230 | 283 => "IEEE 802.15.4",
+        201 => "Bluetooth HCI",
+        253 => "Linux netlink",
+        147..=162 => "user-defined",
+        _ => return format!("link type {}", link.0),
+    };
+    format!("{name} (link type {})", link.0)
 }
 
 impl Packets {
@@ -116,6 +156,15 @@ impl Packets {
             if let Some(segment) = plain_ipv4_tcp(data) {
                 return Some(segment);
             }
+        }
+        if !reads_link(link) {
+            let full = self.unread_links.len() >= MAX_UNREAD_LINKS;
+            match self.unread_links.iter_mut().find(|(l, _)| *l == link) {
+                Some((_, n)) => *n += 1,
+                None if !full => self.unread_links.push((link, 1)),
+                None => {}
+            }
+            return None;
         }
         let packet = slice(link, data)?;
         let (src, dst, payload) = match packet.net.as_ref()? {
