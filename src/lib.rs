@@ -133,21 +133,20 @@
 //! assert_eq!(errors, 1);
 //! ```
 //!
-//! ## Where things live
+//! ## What is where
 //!
-//! - `field`: the grammar of each field (host, port, token, hop blob, numbers), used by the
-//!   value types and the readers alike; it depends on nothing but the error type.
-//! - `value`: [`Xfr`] and its field types, which check their own invariants so that every
-//!   value can be written.
-//! - `rules`: the version rules, the one place that decides which versions allow a shape.
-//! - `syntax`: reading lines ([`parse`], [`parse_lenient`], [`parse_with`]): `syntax::fast`
-//!   reads lines already in the strict grammar in one pass, `syntax::general` is the whole
-//!   grammar as nom parsers, with exact errors and lenient deviations.
-//! - `write`: writing lines.
-//! - `command`, `stream`, `session`, `connection`: captured traffic — classifying lines and
-//!   payloads, one direction's [`Decoder`], the [`Session`] over text lines, and the
-//!   [`Connection`] that joins both directions' decoders and the session. Log and capture
-//!   formats are the business of the `msnp-inspect` tool beside this crate.
+//! - Reading a line: [`parse`], [`parse_lenient`], [`parse_with`] (each takes bytes or text),
+//!   giving an [`Xfr`] (or a [`Parsed`] with its [`Deviations`]) or an [`Error`] that names the
+//!   [`Field`] and byte offset.
+//! - The values: [`Xfr`] and its field types, which check their own invariants so that every
+//!   value can be written; [`Xfr::legal_versions`] asks the version rules, which live in one
+//!   place; [`Xfr::translate`] carries a referral to another version.
+//! - Writing: [`Xfr::write_to`], [`Xfr::write_into`] a caller's buffer, and the builders
+//!   ([`SbReferralBuilder`], [`NsReferralBuilder`]) for a server making referrals.
+//! - Following traffic: [`Decoder`] frames one direction and skips payloads, [`Session`] judges
+//!   text lines against the version their `VER` exchange fixed, [`Connection`] joins both
+//!   directions' decoders and the session. Log and capture formats are the business of the
+//!   `msnp-inspect` tool beside this crate.
 //!
 //! nom is used inside and never appears in the API.
 //!
@@ -171,6 +170,13 @@
 extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
+
+// The source, for contributors: `field` is the grammar of each field (host, port, token, hop
+// blob, numbers), shared by the value types and the readers and depending on nothing but the
+// error type; `value` the types; `rules` the version rules; `syntax` the readers
+// (`syntax::fast` reads lines already in the strict grammar in one pass, `syntax::general` is
+// the whole grammar as nom parsers, with exact errors and lenient deviations); `write` and
+// `build` writing; `command`, `stream`, `session` and `connection` captured traffic.
 
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
@@ -201,7 +207,7 @@ pub use deviation::{Deviation, Deviations};
 pub use error::{Error, Field};
 pub use field::MAX_TOKEN_LEN;
 pub use hop::HopHeaders;
-pub use session::{MAX_PENDING, Observation, Session};
+pub use session::{MAX_PENDING, Observation, Session, parse_from};
 pub use stream::{DEFAULT_MAX_LINE, DEFAULT_MAX_PAYLOAD, Decoder, DecoderConfig, Event, Step};
 pub use syntax::{Mode, Parsed, parse, parse_lenient, parse_with};
 pub use translate::{Change, Changes, Fill, Translated};

@@ -165,8 +165,14 @@ impl Session {
     /// Takes one line (line end optional) travelling in `direction` (`None` when unknown).
     ///
     /// With an unknown direction, a `VER` line is taken as the server's choice: its first
-    /// version fixes the session's version until the next.
-    pub fn observe<'a>(&mut self, direction: Option<Direction>, line: &'a [u8]) -> Observation<'a> {
+    /// version fixes the session's version until the next. The line may be bytes or text.
+    #[inline]
+    pub fn observe<'a, L: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        direction: Option<Direction>,
+        line: &'a L,
+    ) -> Observation<'a> {
+        let line = line.as_ref();
         self.observe_classified(direction, line, command::classify(line))
     }
 
@@ -206,10 +212,20 @@ impl Session {
     fn xfr<'a>(&mut self, direction: Option<Direction>, line: &'a [u8]) -> Observation<'a> {
         let version = self.version();
         // One reading specialised per mode, as the decoder's is.
-        let result = match self.mode {
+        let mut result = match self.mode {
             Mode::Strict => read(line, Mode::Strict, version),
             Mode::Lenient => read(line, Mode::Lenient, version),
         };
+        // A client sends only requests: a line of its that is not one, but starts with one, is
+        // that request with an extra field (and its server may well answer it with an error
+        // reply, which is matched).
+        let not_request = !matches!(&result, Ok(p) if matches!(p.xfr, Xfr::Request(_)));
+        if not_request && direction == Some(Direction::ClientToServer) {
+            if let Some((request, extra)) = request_with_extra(line, self.mode, version) {
+                self.pending.add(request.0, request.1);
+                result = Err(Error::TrailingData { offset: extra });
+            }
+        }
         let mut answers = None;
         match &result {
             // A referral to another NS ends what is known even when it does not parse: the
@@ -243,6 +259,73 @@ impl Session {
     fn forget(&mut self) {
         self.version = None;
         self.pending.used = 0;
+    }
+}
+
+/// Reads one XFR line knowing which way it travelled. A client sends only requests: a client's
+/// line that is not one but starts with a whole request (`XFR 12 SB 1`, which would otherwise
+/// read as a referral with a bad address) is that request with data after its last field — [`Error::TrailingData`] at the extra field — not a referral
+/// with a bad address; its TrID and server type are those of the request
+/// (`parse_with(&line[..offset - 1], ..)` reads them). For the server's lines, or where the
+/// direction is unknown, it is [`parse_with`](crate::parse_with).
+///
+/// ```
+/// use msnp_xfr::{parse_from, parse_with, Direction, Error, Mode, Version};
+///
+/// let line = b"XFR 12 SB 1";
+/// let as_sent = parse_from(Some(Direction::ClientToServer), line, Mode::Lenient, Some(Version::MSNP8));
+/// assert_eq!(as_sent.unwrap_err(), Error::TrailingData { offset: 10 });
+/// // Without the direction, the same line reads as an SB referral with a bad address.
+/// assert_eq!(parse_with(line, Mode::Lenient, Some(Version::MSNP8)).unwrap_err().kind(), "invalid");
+/// ```
+pub fn parse_from<L: AsRef<[u8]> + ?Sized>(
+    direction: Option<Direction>,
+    line: &L,
+    mode: Mode,
+    version: Option<Version>,
+) -> Result<Parsed<'_>, Error> {
+    let line = line.as_ref();
+    let result = read(line, mode, version);
+    let not_request = !matches!(&result, Ok(p) if matches!(p.xfr, Xfr::Request(_)));
+    if not_request && direction == Some(Direction::ClientToServer) {
+        if let Some((_, extra)) = request_with_extra(line, mode, version) {
+            return Err(Error::TrailingData { offset: extra });
+        }
+    }
+    result
+}
+
+/// A line that starts with a whole XFR request followed by more fields: the request's TrID and
+/// server type, and where the first extra field starts.
+fn request_with_extra(
+    line: &[u8],
+    mode: Mode,
+    version: Option<Version>,
+) -> Option<((TrId, ServerType), usize)> {
+    let content = line.strip_suffix(b"\r\n").unwrap_or(line);
+    let content = content.strip_suffix(b"\n").unwrap_or(content);
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    // The end of the third field, then the start of the fourth.
+    let mut at = 0;
+    for _ in 0..3 {
+        at += content[at..].iter().take_while(|b| blank(b)).count();
+        let len = content[at..].iter().take_while(|b| !blank(b)).count();
+        if len == 0 {
+            return None;
+        }
+        at += len;
+    }
+    let end = at;
+    let extra = end + content[end..].iter().take_while(|b| blank(b)).count();
+    if extra == end || extra == content.len() {
+        return None;
+    }
+    match read(&content[..end], mode, version) {
+        Ok(Parsed {
+            xfr: Xfr::Request(r),
+            ..
+        }) => Some(((r.trid, r.server), extra)),
+        _ => None,
     }
 }
 

@@ -397,3 +397,59 @@ fn decode_base64(text: &str) -> Vec<u8> {
     buf.truncate(n);
     buf
 }
+
+/// A client sends only requests: its `XFR 12 SB 1` is a request with an extra field (its TrID
+/// read, so the server's error reply is matched), not an SB referral with a bad address.
+#[test]
+fn a_clients_request_with_an_extra_field_is_a_request() {
+    for mode in [Mode::Strict, Mode::Lenient] {
+        let mut s = Session::with_version(mode, Version::MSNP8);
+        assert_eq!(
+            s.observe(Some(Direction::ClientToServer), b"XFR 12 SB 1\r\n"),
+            Observation::Xfr {
+                version: Some(Version::MSNP8),
+                result: Err(Error::TrailingData { offset: 10 }),
+                answers: None,
+            }
+        );
+        let Observation::XfrErrorReply { reply, request, .. } =
+            s.observe(Some(Direction::ServerToClient), b"201 12\r\n")
+        else {
+            panic!("the error reply to the request is not matched ({mode:?})");
+        };
+        assert_eq!((reply.code, request), (ErrorCode(201), ServerType::Sb));
+        // The same line from the server, or from an unknown side, is a referral gone wrong.
+        for direction in [Some(Direction::ServerToClient), None] {
+            let Observation::Xfr { result: Err(e), .. } = s.observe(direction, b"XFR 12 SB 1")
+            else {
+                panic!()
+            };
+            assert_eq!(e.kind(), "invalid", "{direction:?}");
+        }
+    }
+    // What is not a whole request stays the error it was.
+    for (line, kind) in [
+        (&b"XFR 12 XX 1"[..], "invalid"),
+        (b"XFR x SB 1", "invalid"),
+        (b"XFR 12 SB", "ok"),
+    ] {
+        let got = msnp_xfr::parse_from(
+            Some(Direction::ClientToServer),
+            line,
+            Mode::Lenient,
+            Some(Version::MSNP8),
+        );
+        assert_eq!(got.err().map_or("ok", |e| e.kind()), kind, "{line:?}");
+    }
+    // Several spaces before the extra field (lenient): the offset is the field's.
+    assert_eq!(
+        msnp_xfr::parse_from(
+            Some(Direction::ClientToServer),
+            "XFR 12 NS  junk",
+            Mode::Lenient,
+            None
+        )
+        .unwrap_err(),
+        Error::TrailingData { offset: 11 }
+    );
+}

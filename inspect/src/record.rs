@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use msnp_xfr::{
     Auth, Deviations, Direction, ErrorCode, Mode, NsForm, Observation, SbForm, ServerType, TrId,
-    Version, Xfr, parse_with,
+    Version, Xfr, parse_from,
 };
 
 use serde::Serialize;
@@ -219,7 +219,8 @@ pub struct Expanded<'r> {
     pub version: Option<&'static str>,
     /// Whether the line decoded.
     pub ok: bool,
-    /// `request`, `ns`, `sb`, `reset`, `error-reply`; null when the line did not decode.
+    /// `request`, `ns`, `sb`, `reset`, `error-reply`; for a line that did not decode (`ok`
+    /// false) what it was read as, or `failed` where its words do not tell.
     pub kind: Option<&'static str>,
     /// The transaction id.
     pub trid: Option<u32>,
@@ -345,12 +346,13 @@ impl Record {
         )
     }
 
-    /// The kind as the human table and summary show it: `error` for a line that did not decode.
+    /// The kind as the human table and summary show it: `failed` for a line that did not
+    /// decode (never to be confused with `error-reply`, a server's numeric answer that did).
     pub fn kind_name(&self) -> &'static str {
         match self.outcome {
             Outcome::Xfr { kind, .. } => kind,
             Outcome::Failed { .. } | Outcome::Truncated { .. } | Outcome::OverLong { .. } => {
-                "error"
+                "failed"
             }
             Outcome::ErrorReply { .. } => "error-reply",
         }
@@ -372,7 +374,7 @@ impl Record {
     /// The value of an XFR line that decoded, read again.
     pub fn xfr<'r>(&self, report: &'r impl Context) -> Option<Xfr<'r>> {
         match self.outcome {
-            Outcome::Xfr { .. } => parse_with(self.text(report), self.mode, self.version)
+            Outcome::Xfr { .. } => parse_from(self.dir, self.text(report), self.mode, self.version)
                 .ok()
                 .map(|p| p.xfr),
             _ => None,
@@ -446,6 +448,7 @@ impl Record {
             }
             Outcome::Truncated { by } => {
                 let message = format!("the line was cut off by {by} before its line end");
+                e.failed(self.dir, self.text(report), self.mode, self.version, human);
                 e.notes = message.clone();
                 e.error = Some(ErrorInfo {
                     kind: "truncated",
@@ -458,6 +461,7 @@ impl Record {
                     "the line is longer than the {limit}-byte line limit; its first {} bytes are shown",
                     self.text.len()
                 );
+                e.failed(self.dir, self.text(report), self.mode, self.version, human);
                 e.notes = message.clone();
                 e.error = Some(ErrorInfo {
                     kind: "too-long",
@@ -466,10 +470,12 @@ impl Record {
                 });
             }
             Outcome::Xfr { .. } | Outcome::Failed { .. } => {
-                match parse_with(self.text(report), self.mode, self.version) {
+                let text = self.text(report);
+                match parse_from(self.dir, text, self.mode, self.version) {
                     Ok(parsed) => e.decoded(&parsed.xfr, parsed.deviations, human),
                     Err(error) => {
-                        e.notes = format!("error: {error}");
+                        e.failed(self.dir, text, self.mode, self.version, human);
+                        e.notes = format!("not decoded: {error}");
                         e.error = Some(ErrorInfo {
                             kind: error.kind(),
                             offset: error.offset(),
@@ -487,6 +493,45 @@ impl Record {
 }
 
 impl Expanded<'_> {
+    /// What a line that did not decode was read as: the request a client's line starts with
+    /// (its TrID and server type), else what its words name (`sb`, `ns`, `reset`), else
+    /// `failed`; and in the table, the line itself.
+    fn failed(
+        &mut self,
+        dir: Option<Direction>,
+        text: &[u8],
+        mode: Mode,
+        version: Option<Version>,
+        human: bool,
+    ) {
+        let line = strip_line_end(text);
+        if human {
+            self.fields = format!("{:?}", String::from_utf8_lossy(line));
+        }
+        if let (Some(Direction::ClientToServer), Err(msnp_xfr::Error::TrailingData { offset })) =
+            (dir, parse_from(dir, line, mode, version))
+        {
+            let request = line[..offset].trim_ascii_end();
+            if let Ok(Xfr::Request(r)) = parse_from(dir, request, mode, version).map(|p| p.xfr) {
+                self.kind = Some("request");
+                self.trid = Some(r.trid.0);
+                self.server = Some(r.server.as_str());
+                return;
+            }
+        }
+        let mut words = line
+            .split(|b| *b == b' ' || *b == b'\t')
+            .filter(|w| !w.is_empty());
+        let (trid, server, rest) = (words.nth(1), words.next(), words.next());
+        self.kind = Some(match (dir, server, rest) {
+            (Some(Direction::ClientToServer), Some(b"SB" | b"NS"), _) => "request",
+            (_, Some(b"SB"), Some(_)) => "sb",
+            (_, Some(b"NS"), Some(b"0")) if trid == Some(b"0") => "reset",
+            (_, Some(b"NS"), Some(_)) => "ns",
+            _ => "failed",
+        });
+    }
+
     fn decoded(&mut self, xfr: &Xfr<'_>, deviations: Deviations, human: bool) {
         let legal = xfr.legal_versions();
         self.kind = Some(xfr.kind().as_str());

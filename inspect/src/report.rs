@@ -641,7 +641,7 @@ pub struct Summary {
 }
 
 /// The kinds a record can be, in the order the summary names them.
-const KINDS: [&str; 6] = ["error", "error-reply", "ns", "request", "reset", "sb"];
+const KINDS: [&str; 6] = ["error-reply", "failed", "ns", "request", "reset", "sb"];
 
 impl Default for Summary {
     fn default() -> Self {
@@ -749,7 +749,7 @@ impl Summary {
         writeln!(out, "  by kind:      {}", counts(kinds))?;
         writeln!(out, "  by version:   {}", counts(versions))?;
         writeln!(out, "  deviations:   {}", counts(deviations))?;
-        writeln!(out, "  errors:       {}", counts(errors))
+        writeln!(out, "  failures:     {}", counts(errors))
     }
 }
 

@@ -253,7 +253,7 @@ fn stdin_with_errors_exits_1_and_reports_them() {
     let r = &records[0];
     assert_eq!(
         (&r["line"], &r["ok"], &r["kind"]),
-        (&Value::from(2), &Value::from(false), &Value::Null)
+        (&Value::from(2), &Value::from(false), &Value::from("ns"))
     );
     assert_eq!(r["error"]["kind"], "invalid");
     assert_eq!(r["error"]["offset"], 25);
@@ -272,6 +272,11 @@ fn stdin_with_errors_exits_1_and_reports_them() {
     );
     let r = &records[2];
     assert_eq!(r["error"]["kind"], "missing");
+    // A failed line's kind is what it was read as, never null.
+    assert_eq!(
+        (&r["kind"], &r["ok"]),
+        (&Value::from("sb"), &Value::from(false))
+    );
 }
 
 #[test]

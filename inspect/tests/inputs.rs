@@ -398,7 +398,11 @@ fn no_input_reads_stdin_unless_it_is_a_terminal() {
             std::env::var_os("MSNP_XFR_CI").is_none(),
             "`script` (util-linux) is needed for this test under CI"
         );
-        eprintln!("SKIPPED: the terminal half of this test needs `script` (util-linux)");
+        // Straight to stderr, past the test harness's capture: a skip must be seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED: the terminal half of this test needs `script` (util-linux) ***\n"
+        );
         return;
     }
     let tool = env!("CARGO_BIN_EXE_msnp-inspect");

@@ -1,7 +1,9 @@
 //! The reassembled streams of every test capture, compared with Wireshark's own reassembly:
-//! `tshark -r FILE -q -z follow,tcp,raw,N` for each TCP connection N. tshark must be installed
-//! (`.ci/run` installs it); without it this test fails, it never skips.
+//! `tshark -r FILE -q -z follow,tcp,raw,N` for each TCP connection N. Without tshark the test
+//! says loudly that it skipped; under CI (`MSNP_XFR_CI` set, by `.ci/run`, which installs
+//! tshark) a missing tshark is a failure.
 
+use std::io::Write;
 use std::process::Command;
 
 use msnp_inspect::capture::{FollowedTcp, follow_tcp};
@@ -66,8 +68,29 @@ fn follow(file: &str, n: usize) -> ([Vec<u8>; 2], String) {
     (data, node0)
 }
 
+/// Whether tshark can be run: if not, a loud skip, or under CI a failure.
+fn tshark_present() -> bool {
+    if Command::new("tshark").arg("--version").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("MSNP_XFR_CI").is_none(),
+        "tshark is needed for this test under CI (.ci/run installs it: apt-get install tshark)"
+    );
+    // Straight to stderr, past the test harness's capture: a skip must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** SKIPPED: the comparison with Wireshark's reassembly needs tshark \
+         (apt-get install tshark); it runs, and must pass, under .ci/run ***\n"
+    );
+    false
+}
+
 #[test]
 fn reassembled_streams_match_tshark_follow() {
+    if !tshark_present() {
+        return;
+    }
     let files = captures();
     assert!(files.len() >= 12, "{files:?}");
     for file in files {

@@ -84,8 +84,20 @@ pub struct Parsed<'a> {
 ///
 /// assert_eq!(parse(b"XFR 0 NS 0", Version::MSNP21), Ok(Xfr::SoftReset));
 /// ```
-pub fn parse(line: &[u8], version: Version) -> Result<Xfr<'_>, Error> {
-    read(line, Mode::Strict, Some(version)).map(|p| p.xfr)
+///
+/// The line may be given as bytes or as text (a `&str` or `String` from a log); the value
+/// borrows from it either way:
+///
+/// ```
+/// use msnp_xfr::{parse, Version};
+///
+/// let from_a_log = String::from("XFR 12 SB");
+/// assert!(parse(&from_a_log, Version::MSNP15).is_ok());
+/// assert!(parse("XFR 12 NS", Version::MSNP15).is_ok());
+/// ```
+#[inline]
+pub fn parse<L: AsRef<[u8]> + ?Sized>(line: &L, version: Version) -> Result<Xfr<'_>, Error> {
+    read(line.as_ref(), Mode::Strict, Some(version)).map(|p| p.xfr)
 }
 
 /// Reads one XFR line the way real traffic needs: everything strict mode takes, plus the
@@ -107,8 +119,14 @@ pub fn parse(line: &[u8], version: Version) -> Result<Xfr<'_>, Error> {
 /// // Leftovers of an earlier line stay an error.
 /// assert!(parse_lenient(b"XFR 0 NS 1.2.3.4:1863 U D89 http://x", Version::MSNP18).is_err());
 /// ```
-pub fn parse_lenient(line: &[u8], version: Version) -> Result<Parsed<'_>, Error> {
-    read(line, Mode::Lenient, Some(version))
+///
+/// Like [`parse`], it takes bytes or text.
+#[inline]
+pub fn parse_lenient<L: AsRef<[u8]> + ?Sized>(
+    line: &L,
+    version: Version,
+) -> Result<Parsed<'_>, Error> {
+    read(line.as_ref(), Mode::Lenient, Some(version))
 }
 
 /// Reads one XFR line in `mode`, for `version` or — with `None`, before any `VER` — for
@@ -121,8 +139,15 @@ pub fn parse_lenient(line: &[u8], version: Version) -> Result<Parsed<'_>, Error>
 /// let p = parse_with(b"XFR 1 NS 207.46.106.118:1863 U D\r\n", Mode::Strict, None).unwrap();
 /// assert_eq!(p.xfr.legal_versions(), VersionSet::range(Version::MSNP13, Version::MSNP20));
 /// ```
-pub fn parse_with(line: &[u8], mode: Mode, version: Option<Version>) -> Result<Parsed<'_>, Error> {
-    read(line, mode, version)
+///
+/// Like [`parse`], it takes bytes or text.
+#[inline]
+pub fn parse_with<L: AsRef<[u8]> + ?Sized>(
+    line: &L,
+    mode: Mode,
+    version: Option<Version>,
+) -> Result<Parsed<'_>, Error> {
+    read(line.as_ref(), mode, version)
 }
 
 /// All three steps. Lines in the strict grammar take the one-pass reader; the general reader
