@@ -13,7 +13,10 @@ use crate::capture;
 use crate::follow::{self, Judging};
 use crate::input::{self, Source};
 use crate::logs::{self, Format};
-use crate::report::{Output, Report, Summary};
+use crate::report::{Filter, Output, Report, Style, Summary, Times};
+
+/// The kinds `--kind` takes, as the table names them.
+pub const KINDS: [&str; 6] = ["ns", "sb", "request", "reset", "error-reply", "failed"];
 
 /// The embedded samples read when no input is given.
 pub const SAMPLES: &[(&str, &[u8])] = &[
@@ -55,6 +58,16 @@ request, in packet captures and text logs.
   --strict       the documented grammar only
   --lenient      also what real servers sent, reported as deviations (default)
   --json         one JSON object per XFR or XFR error reply, one per line
+  --csv          the same as CSV, the JSON keys as columns
+  -t FORMAT      the table's time column: abs (time of day, the date where the day
+                 changes; the default), rel (seconds since the first packet), delta
+                 (since the row before), none
+  --kind KINDS   show only these kinds (comma-separated): ns, sb, request, reset,
+                 error-reply (a server's numeric answer), failed (a line that did not
+                 decode); every record is still counted
+  --failed       show only the lines that did not decode (--kind failed)
+  --conn ADDR    show only the connection(s) with this address, address:port, or log
+                 connection name (NS 000)
   --wait SECS    on live input (a pipe), how long a referral's record waits for the
                  connection that follows it before it is written without (default 1)
   -q, --quiet    no progress bar (shown on a terminal for long inputs)
@@ -89,8 +102,12 @@ pub const DEFAULT_WAIT: Duration = Duration::from_secs(1);
 pub struct Args {
     /// How lines are judged.
     pub judging: Judging,
-    /// JSON Lines instead of the table.
-    pub json: bool,
+    /// The table, JSON Lines or CSV.
+    pub style: Style,
+    /// The table's time column.
+    pub times: Times,
+    /// Which records are shown.
+    pub filter: Filter,
     /// A format for every input instead of detecting one.
     pub format: Option<Forced>,
     /// The inputs (`-` is stdin, a directory its files).
@@ -122,7 +139,9 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, Usag
             mode: Mode::Lenient,
             version: None,
         },
-        json: false,
+        style: Style::Table,
+        times: Times::Absolute,
+        filter: Filter::default(),
         format: None,
         inputs: Vec::new(),
         samples: false,
@@ -173,7 +192,35 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, Usag
             Long("samples") => parsed.samples = true,
             Long("strict") => parsed.judging.mode = Mode::Strict,
             Long("lenient") => parsed.judging.mode = Mode::Lenient,
-            Long("json") => parsed.json = true,
+            Long("json") => parsed.style = Style::Json,
+            Long("csv") => parsed.style = Style::Csv,
+            Short('t') => {
+                let value = parser.value().map_err(usage)?;
+                let text = value.to_string_lossy();
+                parsed.times = Times::from_name(&text).ok_or_else(|| {
+                    Usage::Wrong(format!("-t: {text:?} is none of abs, rel, delta, none"))
+                })?;
+            }
+            Long("kind") => {
+                let value = parser.value().map_err(usage)?;
+                for kind in value.to_string_lossy().split(',') {
+                    if !KINDS.contains(&kind) {
+                        return Err(Usage::Wrong(format!(
+                            "--kind: {kind:?} is none of {}",
+                            KINDS.join(", ")
+                        )));
+                    }
+                    parsed.filter.kinds.push(kind.to_string());
+                }
+            }
+            Long("failed") => parsed.filter.kinds.push("failed".to_string()),
+            Long("conn") => {
+                let value = parser.value().map_err(usage)?;
+                parsed
+                    .filter
+                    .conns
+                    .push(value.to_string_lossy().into_owned());
+            }
             Short('q') | Long("quiet") => parsed.quiet = true,
             Short('h') | Long("help") => return Err(Usage::Help),
             Short('V') | Long("version") => return Err(Usage::Version),
@@ -561,19 +608,30 @@ pub fn run(args: &Args, stdin: Stdin, out: &mut dyn Write, err: &mut dyn Write) 
         .max(1);
     let one = |i: usize, tx: mpsc::SyncSender<Message>| {
         let (name, source) = &inputs[i];
-        let mut output = Output::new(
-            args.json,
+        let mut output = Output::with(
+            args.style,
             Blocks {
                 buf: Vec::with_capacity(BLOCK),
                 tx: tx.clone(),
             },
-        );
+        )
+        .times(args.times)
+        .filter(args.filter.clone());
         let opened = if input::stopping() {
             Err(Failure::NotRead)
         } else {
             open(name, source, &stdin)
         };
         let result = opened.and_then(|(opened, is_file)| {
+            // Room in the table for the largest line or frame number the input can hold: a
+            // line is at least a byte, a packet record 16; on a stream or compressed input,
+            // room for eight digits.
+            let size = match (is_file, opened.layers.is_empty(), source) {
+                (true, true, _) => Some(sizes[i]),
+                (_, true, Source::Sample(n)) => Some(SAMPLES[*n].1.len() as u64),
+                _ => None,
+            };
+            output.reserve_numbers(size.unwrap_or(99_999_999));
             let mut last = 0;
             inspect(
                 name,
@@ -637,7 +695,7 @@ pub fn run(args: &Args, stdin: Stdin, out: &mut dyn Write, err: &mut dyn Write) 
                     };
                     match message {
                         Message::Out(block) => {
-                            if !started && !args.json && reports > 0 {
+                            if !started && args.style == Style::Table && reports > 0 {
                                 put(out, b"\n")?;
                             }
                             started = true;
@@ -701,7 +759,7 @@ pub fn run(args: &Args, stdin: Stdin, out: &mut dyn Write, err: &mut dyn Write) 
             if tally.not_read == 1 { "" } else { "s" }
         )?;
     }
-    if !args.json && inputs.len() > 1 {
+    if args.style == Style::Table && inputs.len() > 1 {
         writeln!(out, "\n== all {} inputs", inputs.len())?;
         all.write(out, totals.0, totals.1)?;
         writeln!(

@@ -122,6 +122,8 @@ pub struct Origin {
     pub conn: Option<u32>,
     /// The HTTP gateway's SessionID, for lines carried through the gateway.
     pub gateway_session: Option<u32>,
+    /// Wireshark's `tcp.stream` of the TCP connection that carried the line, in a capture.
+    pub stream: Option<u32>,
 }
 
 /// What a reported line was.
@@ -269,6 +271,9 @@ pub struct Expanded<'r> {
     pub gateway_session: Option<&'r str>,
     /// Where the client followed the referral.
     pub followed_by: Option<&'r str>,
+    /// Wireshark's `tcp.stream` of the TCP connection that carried the line
+    /// (`tcp.stream == N` shows it there); null in logs.
+    pub tcp_stream: Option<u32>,
     /// The human table's fields column.
     #[serde(skip)]
     pub fields: String,
@@ -429,6 +434,7 @@ impl Record {
             framing_uncertain: self.uncertain,
             gateway_session: label(o.gateway_session),
             followed_by: label(self.followed_by),
+            tcp_stream: o.stream,
             fields: String::new(),
             notes: String::new(),
         };
@@ -484,9 +490,6 @@ impl Record {
                     }
                 }
             }
-        }
-        if let (Some(next), true) = (e.followed_by, human) {
-            e.fields = format!("{} -> {next}", e.fields);
         }
         e
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use msnp_xfr::Version;
 
 use crate::logs::Format;
-use crate::record::{Context, Outcome, Record, Store};
+use crate::record::{Context, Expanded, Outcome, Record, Store};
 
 /// What an input was read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +97,9 @@ pub struct Report {
     pub counts: Summary,
     /// What was undone to read the input, outermost first (`gzip`, `UTF-16LE`).
     pub layers: Vec<&'static str>,
+    /// For a capture: when its first packet was captured (microseconds since the epoch), what
+    /// the table's relative times count from.
+    pub start: Option<i64>,
     /// On live input: how long a record may wait for the connection that follows its referral,
     /// and when each held record was added (in step with `records`).
     hold: Option<(Duration, VecDeque<Instant>)>,
@@ -135,7 +138,8 @@ pub struct ConnSummary {
     pub kind: &'static str,
     /// When its first packet was captured (RFC 3339), and its frame.
     pub first: (Option<String>, u64),
-    /// The versions its `VER` exchanges fixed, in order, each change once (the first
+    /// The versions its `VER` exchanges fixed (for a gateway connection, the versions of the
+    /// sessions' lines it carried), in the order first met, each once (the first
     /// [`MAX_VERSIONS_LISTED`]).
     pub versions: Vec<&'static str>,
     /// MSNP lines read (for the gateway, those in the bodies the connection carried).
@@ -158,22 +162,114 @@ pub struct ConnSummary {
 pub const MAX_VERSIONS_LISTED: usize = 16;
 
 impl ConnSummary {
-    /// A `VER` exchange fixed `version`: listed unless it is the one listed last, up to
+    /// A `VER` exchange fixed `version`: listed unless it already is, up to
     /// [`MAX_VERSIONS_LISTED`].
     pub fn version(&mut self, version: &'static str) {
-        if self.versions.last() != Some(&version) && self.versions.len() < MAX_VERSIONS_LISTED {
+        if !self.versions.contains(&version) && self.versions.len() < MAX_VERSIONS_LISTED {
             self.versions.push(version);
         }
     }
 }
 
-/// Where and how records are written: JSON Lines or the human table.
+/// How records are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// The human table, with what follows it (connections, chains, summary).
+    Table,
+    /// JSON Lines: one object per record.
+    Json,
+    /// CSV: a header of the JSON keys, then a row per record.
+    Csv,
+}
+
+/// The table's time column (`-t`, as tshark's): the time of day, seconds since the input's
+/// first packet (a log: its first record), seconds since the record shown before, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Times {
+    /// The packet's time of day, with a line for the date where the day changes; a log's time
+    /// as written.
+    #[default]
+    Absolute,
+    /// Seconds since the first packet (a log: its first record).
+    Relative,
+    /// Seconds since the record shown before.
+    Delta,
+    /// No time column.
+    None,
+}
+
+impl Times {
+    /// The `-t` argument: `abs`, `rel`, `delta`, `none` (tshark's `a`, `r`, `d`, `dd` too).
+    pub fn from_name(name: &str) -> Option<Times> {
+        Some(match name {
+            "abs" | "a" | "ad" => Times::Absolute,
+            "rel" | "r" => Times::Relative,
+            "delta" | "d" | "dd" => Times::Delta,
+            "none" | "n" => Times::None,
+            _ => return None,
+        })
+    }
+}
+
+/// Which records are shown (`--kind`, `--conn`, `--failed`); every record is counted whatever
+/// is shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Kinds to show (as the table names them: `ns`, `sb`, `request`, `reset`, `error-reply`,
+    /// `failed`); empty for all.
+    pub kinds: Vec<String>,
+    /// Connections to show: an address (`192.0.2.1`), an address and port, or a log's
+    /// connection name (`NS 000`); empty for all.
+    pub conns: Vec<String>,
+}
+
+impl Filter {
+    /// Whether any record may be left out.
+    pub fn is_active(&self) -> bool {
+        !self.kinds.is_empty() || !self.conns.is_empty()
+    }
+
+    fn accepts(&self, record: &Record, store: &Store) -> bool {
+        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == record.kind_name()) {
+            return false;
+        }
+        if self.conns.is_empty() {
+            return true;
+        }
+        let Some(label) = record.origin.conn.map(|c| store.label(c)) else {
+            return false;
+        };
+        self.conns.iter().any(|wanted| {
+            label == wanted
+                || label.split(" -> ").any(|end| {
+                    end == wanted
+                        || client_ip(end).trim_matches(['[', ']'])
+                            == wanted.trim_matches(['[', ']'])
+                })
+        })
+    }
+}
+
+/// Where and how records are written: the human table, JSON Lines or CSV.
 pub struct Output<'w> {
+    style: Style,
     json: bool,
     out: Box<dyn Write + Send + 'w>,
-    /// The human table's heading is written.
+    /// The human table's heading (or the CSV header) is written.
     started: bool,
     conn_width: usize,
+    /// The width of the table's line or frame column, and the input's size it is made for.
+    place_width: usize,
+    size: Option<u64>,
+    times: Times,
+    time_width: usize,
+    /// The instant rel times count from, and the one before (microseconds), and the day last
+    /// shown.
+    clock: Clock,
+    filter: Filter,
+    /// Records shown, and left out by the filter.
+    shown: usize,
+    hidden: usize,
     /// A record's JSON, made here and written in one piece: serde_json's many small writes
     /// through `out`'s vtable cost more than the copy.
     line: Vec<u8>,
@@ -181,17 +277,65 @@ pub struct Output<'w> {
     pub error: Option<io::Error>,
 }
 
+/// What the time column remembers between rows.
+#[derive(Debug, Clone, Copy, Default)]
+struct Clock {
+    origin: Option<i64>,
+    previous: Option<i64>,
+    day: Option<i64>,
+}
+
 impl<'w> Output<'w> {
     /// Writes to `out`, as JSON Lines when `json`, else as the human table.
     pub fn new(json: bool, out: impl Write + Send + 'w) -> Self {
+        Output::with(if json { Style::Json } else { Style::Table }, out)
+    }
+
+    /// Writes to `out` in `style`.
+    pub fn with(style: Style, out: impl Write + Send + 'w) -> Self {
         Output {
-            json,
+            style,
+            json: style != Style::Table,
             out: Box::new(out),
             started: false,
             conn_width: 4,
+            place_width: 6,
+            size: None,
+            times: Times::Absolute,
+            time_width: 0,
+            clock: Clock::default(),
+            filter: Filter::default(),
+            shown: 0,
+            hidden: 0,
             line: Vec::new(),
             error: None,
         }
+    }
+
+    /// The table's time column.
+    pub fn times(mut self, times: Times) -> Self {
+        self.times = times;
+        self
+    }
+
+    /// Room for line or frame numbers up to `largest` in the table, so the columns stay aligned
+    /// whatever the numbers (frames are shown as `#123`).
+    ///
+    /// `bytes` is the input's size: a log has no more lines, a capture no more than one packet
+    /// in 16 bytes (a record's header).
+    pub fn reserve_numbers(&mut self, bytes: u64) {
+        self.size = Some(bytes);
+    }
+
+    /// Shows only what `filter` accepts.
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// How many records were shown, and how many the filter left out.
+    pub fn shown(&self) -> (usize, usize) {
+        (self.shown, self.hidden)
     }
 
     /// Hands what was written so far on (at once, on live input).
@@ -209,6 +353,133 @@ impl<'w> Output<'w> {
         if let (Err(e), None) = (result, &self.error) {
             self.error = Some(e);
         }
+    }
+}
+
+/// The width the table reserves for connection names in a capture: the longest IPv4
+/// `client -> server`, so that a capture's rows stay aligned whichever connections come later.
+const CAPTURE_CONN_WIDTH: usize = "255.255.255.255:65535 -> 255.255.255.255:65535".len();
+
+/// Microseconds since the epoch of an RFC 3339 UTC time as this tool writes them
+/// (`2026-11-29T20:14:01.123456Z`), or since midnight of a log's `HH:MM:SS[.fff]`; and the day
+/// (days since the epoch; none for a log's time).
+fn instant(text: &str) -> Option<(i64, Option<i64>)> {
+    let b = text.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = text.get(r)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (date, clock) = if b.len() >= 20 && b.get(10) == Some(&b'T') {
+        let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        // Days from the civil date (Howard Hinnant's algorithm, the inverse of rfc3339's).
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        (Some(era * 146_097 + doe - 719_468), &text[11..])
+    } else {
+        (None, text)
+    };
+    let c = clock.as_bytes();
+    if c.len() < 8 || c[2] != b':' || c[5] != b':' {
+        return None;
+    }
+    let field = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = clock.get(r)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let secs = field(0..2)? * 3600 + field(3..5)? * 60 + field(6..8)?;
+    let mut micros = 0;
+    if c.get(8) == Some(&b'.') || c.get(8) == Some(&b',') {
+        let digits: String = clock[9..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let six: String = digits
+            .chars()
+            .chain(std::iter::repeat('0'))
+            .take(6)
+            .collect();
+        micros = six.parse().ok()?;
+    }
+    let of_day = secs * 1_000_000 + micros;
+    Some((date.map_or(0, |d| d * 86_400_000_000) + of_day, date))
+}
+
+/// `12.345678`: seconds, from microseconds.
+fn seconds(micros: i64) -> String {
+    let sign = if micros < 0 { "-" } else { "" };
+    let m = micros.unsigned_abs();
+    format!("{sign}{}.{:06}", m / 1_000_000, m % 1_000_000)
+}
+
+/// The JSON keys, in order: CSV's header.
+const CSV_KEYS: [&str; 30] = [
+    "file",
+    "line",
+    "dir",
+    "version",
+    "ok",
+    "kind",
+    "trid",
+    "server",
+    "host",
+    "port",
+    "auth",
+    "cookie",
+    "current",
+    "direct",
+    "hop",
+    "gateway",
+    "code",
+    "legal_in",
+    "deviations",
+    "canonical",
+    "error",
+    "conn",
+    "raw",
+    "time",
+    "frame",
+    "truncated",
+    "framing_uncertain",
+    "gateway_session",
+    "followed_by",
+    "tcp_stream",
+];
+
+/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line end.
+fn csv_field(out: &mut Vec<u8>, value: &serde_json::Value) {
+    let text = match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(" "),
+        // The error: its kind and message.
+        serde_json::Value::Object(map) => match (map.get("kind"), map.get("message")) {
+            (Some(kind), Some(message)) => format!(
+                "{}: {}",
+                kind.as_str().unwrap_or_default(),
+                message.as_str().unwrap_or_default()
+            ),
+            _ => value.to_string(),
+        },
+        other => other.to_string(),
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        out.push(b'"');
+        out.extend_from_slice(text.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(text.as_bytes());
     }
 }
 
@@ -242,6 +513,7 @@ impl Report {
             damaged: false,
             counts: Summary::default(),
             layers: Vec::new(),
+            start: None,
             hold: None,
             links: Vec::new(),
             retired: BinaryHeap::new(),
@@ -399,27 +671,8 @@ impl Report {
     }
 
     fn write_records(&mut self, output: &mut Output<'_>, all: bool) {
-        if !output.json && !output.started && (all || !self.records.is_empty()) {
-            output.conn_width = self
-                .records
-                .iter()
-                .filter_map(|r| r.origin.conn.map(|c| self.label(c).len()))
-                .max()
-                .unwrap_or(1)
-                .max(4);
-            let result =
-                writeln!(output.out, "== {} ({})", self.file, self.read_as()).and_then(|()| {
-                    writeln!(
-                        output.out,
-                        "{:>6}  {:<3}  {:<w$}  {:<7}  {:<11}  fields",
-                        "line",
-                        "dir",
-                        "conn",
-                        "version",
-                        "kind",
-                        w = output.conn_width
-                    )
-                });
+        if !output.started && (all || !self.records.is_empty()) {
+            let result = self.write_heading(output);
             output.keep(result);
             output.started = true;
         }
@@ -439,8 +692,13 @@ impl Report {
                 }
             }
             if !output.failed() {
-                let result = self.write_record(record, output);
-                output.keep(result);
+                if output.filter.accepts(record, &self.store) {
+                    output.shown += 1;
+                    let result = self.write_record(record, output);
+                    output.keep(result);
+                } else {
+                    output.hidden += 1;
+                }
             }
             if let (Some(conn), Some(next)) = (record.origin.conn, record.followed_by) {
                 if self.links.len() < MAX_LINKS {
@@ -477,14 +735,85 @@ impl Report {
         self.next_write = self.records.len() + if self.hold.is_some() { 1 } else { WRITE_EVERY };
     }
 
+    /// The table's heading, or CSV's header; JSON has none.
+    fn write_heading(&self, output: &mut Output<'_>) -> io::Result<()> {
+        match output.style {
+            Style::Json => return Ok(()),
+            Style::Csv => return write!(output.out, "{}\r\n", CSV_KEYS.join(",")),
+            Style::Table => {}
+        }
+        let capture = matches!(self.input, Input::Capture { .. });
+        if let Some(bytes) = output.size {
+            let largest = if capture { bytes / 16 } else { bytes };
+            output.place_width = (largest.max(1).ilog10() as usize + 2).max(6);
+        }
+        let measured = self
+            .records
+            .iter()
+            .filter_map(|r| r.origin.conn.map(|c| self.label(c).len()))
+            .max()
+            .unwrap_or(1);
+        output.conn_width = measured
+            .max(if capture { CAPTURE_CONN_WIDTH } else { 4 })
+            .max(4);
+        // A log whose records carry no time (a transcript) gets no time column.
+        let timeless = !capture && self.records.iter().all(|r| r.origin.time.is_none());
+        output.time_width = match output.times {
+            Times::None => 0,
+            _ if timeless => 0,
+            Times::Absolute if capture => "00:00:00.000000".len(),
+            Times::Absolute => self
+                .records
+                .iter()
+                .find_map(|r| r.origin.time.clone())
+                .map_or(8, |t| self.store.text(t).len())
+                .max(8),
+            Times::Relative | Times::Delta => 12,
+        };
+        if output.times == Times::Relative {
+            output.clock.origin = self.start;
+        }
+        writeln!(output.out, "== {} ({})", self.file, self.read_as())?;
+        let time = match output.time_width {
+            0 => String::new(),
+            w => format!("{:<w$}  ", "time"),
+        };
+        writeln!(
+            output.out,
+            "{:>p$}  {time}{:<3}  {:<w$}  {:<7}  {:<11}  fields",
+            if capture { "frame" } else { "line" },
+            "dir",
+            "conn",
+            "version",
+            "kind",
+            p = output.place_width,
+            w = output.conn_width
+        )
+    }
+
     fn write_record(&self, record: &Record, output: &mut Output<'_>) -> io::Result<()> {
-        let out = &mut output.out;
-        if output.json {
-            let line = &mut output.line;
-            line.clear();
-            serde_json::to_writer(&mut *line, &record.expand_keys(self))?;
-            line.push(b'\n');
-            return out.write_all(line);
+        match output.style {
+            Style::Json => {
+                let line = &mut output.line;
+                line.clear();
+                serde_json::to_writer(&mut *line, &record.expand_keys(self))?;
+                line.push(b'\n');
+                return output.out.write_all(line);
+            }
+            Style::Csv => {
+                let value = serde_json::to_value(record.expand_keys(self))?;
+                let line = &mut output.line;
+                line.clear();
+                for (i, key) in CSV_KEYS.iter().enumerate() {
+                    if i > 0 {
+                        line.push(b',');
+                    }
+                    csv_field(line, value.get(key).unwrap_or(&serde_json::Value::Null));
+                }
+                line.extend_from_slice(b"\r\n");
+                return output.out.write_all(line);
+            }
+            Style::Table => {}
         }
         let r = record.expand(self);
         let place = r
@@ -492,18 +821,24 @@ impl Report {
             .map(|l| l.to_string())
             .or_else(|| r.frame.map(|f| format!("#{f}")))
             .unwrap_or_default();
+        let time = self.time_cell(&r, output)?;
+        let out = &mut output.out;
         // A line read where the framing was uncertain is marked beside its direction: `S?`.
         let mark = if r.framing_uncertain { "?" } else { "" };
         write!(
             out,
-            "{place:>6}  {:<3}  {:<w$}  {:<7}  {:<11}  {}",
+            "{place:>p$}  {time}{:<3}  {:<w$}  {:<7}  {:<11}  {}",
             format!("{}{mark}", r.dir.unwrap_or("-")),
             r.conn.unwrap_or("-"),
             r.version.unwrap_or("-"),
             record.kind_name(),
             r.fields,
+            p = output.place_width,
             w = output.conn_width
         )?;
+        if let Some(next) = r.followed_by {
+            write!(out, "  followed by {next}")?;
+        }
         if !r.notes.is_empty() {
             write!(out, "  ! {}", r.notes)?;
         }
@@ -517,15 +852,82 @@ impl Report {
         writeln!(out)
     }
 
+    /// The time column's cell for `r` (with its two spaces), and a line with the date above the
+    /// row where the day changes.
+    fn time_cell(&self, r: &Expanded<'_>, output: &mut Output<'_>) -> io::Result<String> {
+        let width = output.time_width;
+        if width == 0 {
+            return Ok(String::new());
+        }
+        let text = r.time.unwrap_or("");
+        let parsed = instant(text);
+        let cell = match output.times {
+            Times::None => String::new(),
+            Times::Absolute => match parsed {
+                // A capture's time: the time of day, its date on a line of its own when the
+                // day changes.
+                Some((_, Some(day))) => {
+                    if output.clock.day != Some(day) {
+                        output.clock.day = Some(day);
+                        writeln!(
+                            output.out,
+                            "{:>p$}  {}",
+                            "",
+                            text.get(..10).unwrap_or(text),
+                            p = output.place_width
+                        )?;
+                    }
+                    text.get(11..26).unwrap_or(text).to_string()
+                }
+                _ => text.to_string(),
+            },
+            Times::Relative | Times::Delta => match parsed {
+                Some((at, _)) => {
+                    let since = match output.times {
+                        Times::Relative => *output.clock.origin.get_or_insert(at),
+                        _ => output.clock.previous.unwrap_or(at),
+                    };
+                    output.clock.previous = Some(at);
+                    let mut d = at - since;
+                    // A log's clock has no date: past midnight it starts again.
+                    if d < 0 && parsed.is_some_and(|(_, day)| day.is_none()) {
+                        d += 86_400_000_000;
+                    }
+                    seconds(d)
+                }
+                None => "-".to_string(),
+            },
+        };
+        let cell = if cell.is_empty() {
+            "-".to_string()
+        } else {
+            cell
+        };
+        Ok(match output.times {
+            Times::Relative | Times::Delta => format!("{cell:>width$}  "),
+            _ => format!("{cell:<width$}  "),
+        })
+    }
+
     /// What the human output shows after the records.
     fn write_tail(&mut self, output: &mut Output<'_>) -> io::Result<()> {
+        let (shown, hidden) = output.shown();
+        let filtered = output.filter.is_active();
         let out = &mut output.out;
         if matches!(self.input, Input::Capture { .. }) {
             self.trim_listed();
             self.write_connections(out)?;
             self.write_chains(out)?;
         }
-        self.counts.write(out, self.msnp_lines, self.connections)
+        self.counts.write(out, self.msnp_lines, self.connections)?;
+        if filtered {
+            writeln!(
+                out,
+                "  shown:        {shown} of {} (the others left out by --kind, --conn, --failed)",
+                shown + hidden
+            )?;
+        }
+        Ok(())
     }
 
     /// A capture's connections: kind, versions, lines, XFRs, gaps.
@@ -536,9 +938,12 @@ impl Report {
             0 => String::new(),
             n => format!("; {n} ended early by the tool's limits"),
         };
+        let other = n.saturating_sub(self.connections);
         writeln!(
             out,
-            "\nconnections ({n} TCP connection{plural} in the capture{evicted})"
+            "\nconnections ({n} TCP connection{plural} in the capture: {} MSNP or gateway, {other} \
+             not MSNP and not listed{evicted})",
+            self.connections
         )?;
         let width = self.tcp.iter().map(|c| c.label.len()).max().unwrap_or(4);
         writeln!(
@@ -569,7 +974,8 @@ impl Report {
         if self.unlisted > 0 {
             writeln!(
                 out,
-                "  ... and {} later MSNP connections, not listed",
+                "  ... and {} later MSNP or gateway connections, not listed (the table lists the \
+                 first {MAX_LISTED}; their records are above)",
                 self.unlisted
             )?;
         }
@@ -608,7 +1014,7 @@ impl Report {
                 writeln!(out, "    {when}  #{:<6} {}  {versions}", c.first.1, c.label)?;
                 for link in c.id.and_then(|id| links.get(&id)).into_iter().flatten() {
                     let frame = link.frame.map_or(String::new(), |f| format!("#{f} "));
-                    writeln!(out, "      {frame}{} -> {}", link.what, link.next)?;
+                    writeln!(out, "      {frame}{}, followed by {}", link.what, link.next)?;
                 }
             }
         }

@@ -6,8 +6,9 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-/// Every key of a JSON record, in order: the first twenty are the original ones.
-const KEYS: [&str; 29] = [
+/// Every key of a JSON record, in order: the first twenty are the original ones, the others
+/// were added at the end.
+const KEYS: [&str; 30] = [
     "file",
     "line",
     "dir",
@@ -37,6 +38,7 @@ const KEYS: [&str; 29] = [
     "framing_uncertain",
     "gateway_session",
     "followed_by",
+    "tcp_stream",
 ];
 
 fn data(name: &str) -> String {
@@ -232,10 +234,12 @@ fn sample_human_output_is_aligned_and_summarised() {
         assert!(text.contains(header), "{header}");
     }
     assert!(text.contains(
-        "    27  S    NS 000  MSNP15   error-reply  trid=9 to XFR SB: 800 (changing too rapidly)\n"
+        "    27  20:14:20  S    NS 000  MSNP15   error-reply  trid=9 to XFR SB: 800 (changing too rapidly)\n"
     ));
     assert!(text.contains("== sample:loopback.pcap (read as a pcap capture)\n"));
-    assert!(text.contains("      #18 NS referral -> 127.0.0.1:45632 -> 127.0.0.1:41811\n"));
+    assert!(
+        text.contains("      #18 NS referral, followed by 127.0.0.1:45632 -> 127.0.0.1:41811\n")
+    );
     assert!(text.contains("\n== all 5 inputs\n\n57 XFR lines: 57 decoded, 0 failed (178 MSNP lines in 16 connections)\n"));
 }
 

@@ -149,7 +149,7 @@ fn a_gap_before_the_connection_is_told_apart_cuts_the_line() {
     assert_eq!(
         records(&run(&segments)),
         [
-            "#4 S error XFR 3 SB 10.0.0.3:1863 CKI  [truncated]",
+            "#4 S failed XFR 3 SB 10.0.0.3:1863 CKI  [truncated]",
             "#5 S sb XFR 4 SB 10.0.0.4:1863 CKI four.4 [uncertain]",
         ]
     );
@@ -196,7 +196,7 @@ fn the_acknowledgement_of_a_fin_declares_the_gap_before_it() {
         records(&report),
         [
             "#4 C request XFR 2 SB",
-            "#5 S error XFR 2 SB 10.0.0.2:1863  [truncated]",
+            "#5 S failed XFR 2 SB 10.0.0.2:1863  [truncated]",
         ]
     );
 }
@@ -273,14 +273,15 @@ fn roles_without_a_syn_come_from_unambiguous_lines() {
     );
 }
 
-/// Item 13: `VER` replies are kept in the connection's summary without repeats and up to a
+/// Item 13: `VER` replies are kept in the connection's summary, each version once and up to a
 /// bound, whatever the capture.
 #[test]
 fn versions_in_the_summary_are_bounded() {
     let mut c = conversation();
     c.handshake();
     for i in 0..500 {
-        let v = if i % 2 == 0 { "MSNP8" } else { "MSNP9" };
+        // Every version from MSNP2 to MSNP21, over and over.
+        let v = format!("MSNP{}", 2 + i % 20);
         c.send(true, format!("VER {i} {v} CVR0\r\n").as_bytes());
         c.send(false, format!("VER {i} {v} CVR0\r\n").as_bytes());
         c.send(false, format!("VER {i} {v} CVR0\r\n").as_bytes());
@@ -288,7 +289,16 @@ fn versions_in_the_summary_are_bounded() {
     let report = run(&c.segments);
     let versions = &report.tcp[0].versions;
     assert_eq!(versions.len(), msnp_inspect::report::MAX_VERSIONS_LISTED);
-    assert_eq!(&versions[..3], ["MSNP8", "MSNP9", "MSNP8"]);
+    assert_eq!(&versions[..3], ["MSNP2", "MSNP3", "MSNP4"]);
+    // Alternating between two, each is named once.
+    let mut c = conversation();
+    c.handshake();
+    for i in 0..500 {
+        let v = if i % 2 == 0 { "MSNP8" } else { "MSNP9" };
+        c.send(true, format!("VER {i} {v} CVR0\r\n").as_bytes());
+        c.send(false, format!("VER {i} {v} CVR0\r\n").as_bytes());
+    }
+    assert_eq!(run(&c.segments).tcp[0].versions, ["MSNP8", "MSNP9"]);
 }
 
 /// Item 16: an XFR line over the line limit is a failed record, not nothing.
@@ -305,7 +315,7 @@ fn an_xfr_over_the_line_limit_is_a_failed_record() {
     let got = records(&report);
     assert_eq!(got.len(), 4, "{got:#?}");
     assert!(
-        got[2].starts_with("#7 S error XFR 2 SB 10.0.0.2:1863 CKI aaaa"),
+        got[2].starts_with("#7 S failed XFR 2 SB 10.0.0.2:1863 CKI aaaa"),
         "{}",
         got[2]
     );
@@ -444,7 +454,7 @@ fn chains_tell_apart_connections_on_the_same_four_tuple() {
             "referral chains",
             "client 10.0.0.1",
             "-  #1      10.0.0.1:40000 -> 192.0.2.1:1863  MSNP8",
-            "#5 SB referral -> 10.0.0.1:40001 -> 192.0.2.9:1863",
+            "#5 SB referral, followed by 10.0.0.1:40001 -> 192.0.2.9:1863",
             "-  #8      10.0.0.1:40001 -> 192.0.2.9:1863  -",
             "-  #12     10.0.0.1:40000 -> 192.0.2.1:1863  MSNP8",
             "",
@@ -630,9 +640,9 @@ fn gaps_in_a_gateway_connection() {
             "#9 C request 3",
             "#9 C request 4",
             // The body's end was lost with the next head: that response is not read at all.
-            "#10 S error 3 10.0.0.3:1863 CKI [truncated]",
+            "#10 S failed 3 10.0.0.3:1863 CKI [truncated]",
             "#12 C request 5",
-            "#13 S error 5 10. [truncated] [uncertain]",
+            "#13 S failed 5 10. [truncated] [uncertain]",
         ],
     );
 }
@@ -770,7 +780,7 @@ fn a_lost_gateway_response_cuts_the_line_it_would_have_ended() {
         got,
         [
             "#6 C request XFR 7 SB",
-            "#7 S error XFR 7 SB 10.0.0.2:1863 CKI  [truncated]",
+            "#7 S failed XFR 7 SB 10.0.0.2:1863 CKI  [truncated]",
             "#9 C request XFR 8 SB",
             "#10 S sb XFR 8 SB 10.0.0.8:1863 CKI c.8 [uncertain]",
         ]

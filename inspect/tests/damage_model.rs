@@ -692,7 +692,7 @@ fn oracle(case: &Case) -> Expected {
                 if m > p.start && prefix.starts_with(b"XFR") {
                     out.must.push(Rec {
                         client,
-                        kind: "error".to_string(),
+                        kind: "failed".to_string(),
                         raw: text(prefix),
                         frame: first[d][&(m - 1)],
                         truncated: true,

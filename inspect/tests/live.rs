@@ -221,7 +221,10 @@ fn ctrl_c_and_sigterm_end_the_reading_and_write_what_waits() {
                 first.starts_with("== - (read as a pcap capture)"),
                 "{first}"
             );
+            // The column heading, the date, then the request.
             lines.recv_timeout(Duration::from_secs(5)).unwrap();
+            let date = lines.recv_timeout(Duration::from_secs(5)).unwrap().1;
+            assert_eq!(date.trim(), "2023-11-14");
             let request = lines.recv_timeout(Duration::from_secs(5)).unwrap().1;
             assert!(request.contains("request"), "{request}");
         }

@@ -142,3 +142,56 @@ fn reassembled_streams_match_tshark_follow() {
         );
     }
 }
+
+/// Every record's `tcp_stream` is the `tcp.stream` Wireshark gives the packet that completed its
+/// line, in every test capture (and the real 2005 capture beside the checkout, when there).
+#[test]
+fn tcp_stream_is_wiresharks() {
+    if !tshark_present() {
+        return;
+    }
+    let mut files = captures();
+    let real = format!(
+        "{}/../../shared/captures/msnms-2005.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    if std::path::Path::new(&real).exists() {
+        files.push(real);
+    }
+    let mut compared = 0;
+    for file in &files {
+        let theirs: std::collections::HashMap<u64, u32> = tshark(&[
+            "-r",
+            file,
+            "-Y",
+            "tcp",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "tcp.stream",
+        ])
+        .lines()
+        .filter_map(|l| {
+            let (frame, stream) = l.split_once('\t')?;
+            Some((frame.parse().ok()?, stream.trim().parse().ok()?))
+        })
+        .collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_msnp-inspect"))
+            .args(["--json", file])
+            .output()
+            .unwrap();
+        for line in String::from_utf8(out.stdout).unwrap().lines() {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            let frame = record["frame"].as_u64().unwrap();
+            assert_eq!(
+                record["tcp_stream"].as_u64(),
+                theirs.get(&frame).map(|&s| u64::from(s)),
+                "{file} frame {frame}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 50, "{compared} records compared");
+}

@@ -29,6 +29,13 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
+    /// Microseconds since the epoch.
+    pub fn micros(&self) -> i64 {
+        self.secs
+            .saturating_mul(1_000_000)
+            .saturating_add(i64::from(self.nanos / 1000))
+    }
+
     /// RFC 3339 in UTC with microseconds: `2026-11-29T20:14:01.123456Z`.
     pub fn rfc3339(&self) -> String {
         let days = self.secs.div_euclid(86_400);

@@ -301,6 +301,8 @@ struct Flow {
     deferred_bytes: usize,
     /// Segments of the connection seen (the age of a waiting segment is counted in them).
     segments: u64,
+    /// Wireshark's `tcp.stream` of the connection (see [`Streams`]).
+    stream: Option<u32>,
 }
 
 /// A segment waiting for the other side (see `Tracker::defer`).
@@ -318,6 +320,7 @@ struct Deferred {
 impl Flow {
     fn new(first: SocketAddr, second: SocketAddr) -> Self {
         Flow {
+            stream: None,
             ends: [first, second],
             sides: [Side::default(), Side::default()],
             client: None,
@@ -401,6 +404,8 @@ struct At {
     frame: u64,
     time: Option<Timestamp>,
     conn: u32,
+    /// Wireshark's `tcp.stream` of the TCP connection that carried the line.
+    stream: Option<u32>,
     gateway_session: Option<u32>,
     client: IpAddr,
     /// The framing of the line's side was uncertain.
@@ -495,6 +500,13 @@ impl Shared {
                             ..
                         } => {
                             summary.lines += 1;
+                            // A gateway connection carries lines of sessions whose `VER` may
+                            // have gone through another: it lists the versions they were in.
+                            if summary.kind == "gateway" {
+                                if let Some(v) = conn.version() {
+                                    summary.version(v.as_str());
+                                }
+                            }
                             self.line(dir, line, verb, observation, at, summary);
                         }
                         // Only the first event of an over-long line holds its start.
@@ -668,6 +680,7 @@ impl Shared {
                 .map(|t| self.report.store.keep(t.rfc3339().as_bytes())),
             conn: Some(at.conn),
             gateway_session: at.gateway_session,
+            stream: at.stream,
             ..Origin::default()
         }
     }
@@ -725,6 +738,77 @@ impl Shared {
             followed_by: None,
             awaiting: false,
         });
+    }
+}
+
+/// Wireshark's `tcp.stream` numbers: each four-tuple gets the next number at its first packet
+/// (a bare acknowledgement too), and a new one at a SYN whose sequence number is not that of
+/// the SYN that began its conversation (the port used again). Only SYNs, new connections and
+/// packets of tuples the tracker holds nothing of are looked up here, so the common packet
+/// costs nothing. The newest [`MAX_STREAMS`] tuples are remembered, by a hash of the tuple;
+/// one forgotten and seen again without a SYN would take a new number where Wireshark keeps
+/// its old one, so from the first forgetting on every later number is unknown (null).
+struct Streams {
+    /// Tuples are kept as a hash seeded afresh in every run, so a capture cannot choose tuples
+    /// that collide.
+    seed: foldhash::fast::RandomState,
+    by_key: foldhash::HashMap<u64, (u32, Option<u32>)>,
+    order: VecDeque<u64>,
+    next: u32,
+    /// Numbers from here on are not given: a tuple was forgotten when `next` was this, and one
+    /// seen later may be it again.
+    sure_below: u32,
+}
+
+impl Default for Streams {
+    fn default() -> Self {
+        Streams {
+            seed: foldhash::fast::RandomState::default(),
+            by_key: foldhash::HashMap::default(),
+            order: VecDeque::new(),
+            next: 0,
+            sure_below: u32::MAX,
+        }
+    }
+}
+
+/// Four-tuples whose stream number is remembered (some 4 MiB).
+pub const MAX_STREAMS: usize = 128 * 1024;
+
+impl Streams {
+    fn hash(&self, k: &Key) -> u64 {
+        use std::hash::BuildHasher;
+        self.seed.hash_one(k)
+    }
+
+    /// The number of tuple `k`'s conversation; `syn` is the sequence number of a SYN without
+    /// ACK, which may begin a new one.
+    fn number(&mut self, k: &Key, syn: Option<u32>) -> Option<u32> {
+        let h = self.hash(k);
+        let number = match self.by_key.get_mut(&h) {
+            Some((number, isn)) => {
+                if let Some(seq) = syn.filter(|seq| *isn != Some(*seq)) {
+                    *number = self.next;
+                    self.next = self.next.saturating_add(1);
+                    *isn = Some(seq);
+                }
+                *number
+            }
+            None => {
+                if self.by_key.len() >= MAX_STREAMS {
+                    if let Some(old) = self.order.pop_front() {
+                        self.by_key.remove(&old);
+                        self.sure_below = self.sure_below.min(self.next);
+                    }
+                }
+                let number = self.next;
+                self.next = self.next.saturating_add(1);
+                self.by_key.insert(h, (number, syn));
+                self.order.push_back(h);
+                number
+            }
+        };
+        (number < self.sure_below).then_some(number)
     }
 }
 
@@ -833,6 +917,8 @@ pub struct Tracker {
     /// Connections closed by both sides (at most [`MAX_IGNORED`] remembered): what they send
     /// after that without a SYN is a late retransmission, not a new connection.
     closed: foldhash::HashSet<Key>,
+    /// Wireshark's stream numbers.
+    streams: Streams,
     shared: Shared,
     count: u64,
 }
@@ -846,6 +932,7 @@ impl Tracker {
             ignored: foldhash::HashSet::default(),
             evicted: foldhash::HashSet::default(),
             closed: foldhash::HashSet::default(),
+            streams: Streams::default(),
             shared: Shared {
                 judging,
                 fresh: match judging.version {
@@ -894,6 +981,8 @@ impl Tracker {
         self.count += 1;
         let k = key(seg.src, seg.dst);
         let new_connection = seg.syn && seg.ack.is_none();
+        // A SYN may begin a new conversation on its tuple, with a new number.
+        let syn_stream = new_connection.then(|| self.streams.number(&k, Some(seg.seq)));
         if !self.ignored.is_empty() && self.ignored.contains(&k) {
             if !new_connection {
                 return;
@@ -922,8 +1011,10 @@ impl Tracker {
         let id = match id {
             Some(id) => id,
             None => {
-                // The last acknowledgements after a close, or a stray one: nothing to follow.
+                // The last acknowledgements after a close, or a stray one: nothing to follow
+                // (but Wireshark numbers its tuple).
                 if !seg.syn && seg.payload.is_empty() {
+                    self.streams.number(&k, None);
                     return;
                 }
                 if self.flows.len() >= MAX_FLOWS {
@@ -934,11 +1025,18 @@ impl Tracker {
                     self.shared.report.tcp_connections += 1;
                 }
                 let mut flow = Flow::new(seg.src, seg.dst);
+                flow.stream = match syn_stream {
+                    Some(number) => number,
+                    None => self.streams.number(&k, None),
+                };
                 flow.summary.first = (time.map(|t| t.rfc3339()), frame);
                 self.flows.insert(k, flow)
             }
         };
         let flow = self.flows.get_mut(id).expect("present");
+        if let Some(number) = syn_stream {
+            flow.stream = number;
+        }
         flow.active = self.count;
         flow.segments += 1;
         let side = flow.side_of(seg.src);
@@ -1915,6 +2013,7 @@ fn at(
         frame,
         time,
         conn: flow.label?,
+        stream: flow.stream,
         gateway_session,
         client,
         uncertain: flow.sides[side].uncertain,
@@ -1947,5 +2046,44 @@ impl From<Delivered<'_, Tag>> for Delivery {
             Delivered::Data(b, tag) => Delivery::Data(b.to_vec(), tag),
             Delivered::Gap(n) => Delivery::Gap(n),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tuple(n: u32) -> Key {
+        let a = SocketAddr::from(([10, 0, (n >> 16) as u8, (n >> 8) as u8], 40000));
+        let b = SocketAddr::from(([192, 0, 2, n as u8], 1863));
+        key(a, b)
+    }
+
+    #[test]
+    fn stream_numbers_follow_wireshark_until_a_tuple_is_forgotten() {
+        let mut s = Streams::default();
+        assert_eq!(s.number(&tuple(0), None), Some(0));
+        assert_eq!(s.number(&tuple(1), Some(100)), Some(1));
+        // The same SYN again (a retransmission) keeps the number; another ISN is a new
+        // conversation on the tuple.
+        assert_eq!(s.number(&tuple(1), Some(100)), Some(1));
+        assert_eq!(s.number(&tuple(0), None), Some(0));
+        assert_eq!(s.number(&tuple(1), Some(5000)), Some(2));
+        assert_eq!(s.number(&tuple(1), None), Some(2));
+        for n in 2..MAX_STREAMS as u32 {
+            s.number(&tuple(n), None);
+        }
+        assert_eq!(s.by_key.len(), MAX_STREAMS);
+        // One more forgets the oldest: from then on numbers are not given, those before are.
+        let next = s.next;
+        assert_eq!(s.number(&tuple(MAX_STREAMS as u32), None), None);
+        assert_eq!(s.sure_below, next);
+        assert_eq!(s.by_key.len(), MAX_STREAMS);
+        assert_eq!(s.number(&tuple(1), None), Some(2));
+        assert_eq!(
+            s.number(&tuple(0), None),
+            None,
+            "forgotten, numbered anew: unknown"
+        );
     }
 }

@@ -112,6 +112,9 @@ pub fn read_with(
                     Err(_) => break,
                 }
             };
+            if let Some(t) = batch.first {
+                tracker.report_mut().start = Some(t.micros());
+            }
             for s in &batch.segments {
                 let segment = Segment {
                     payload: Cow::Borrowed(&batch.bytes[s.payload.clone()]),
@@ -204,6 +207,8 @@ struct Batch {
     bytes: Vec<u8>,
     /// The frame and time of the last packet read into the batch (TCP or not).
     last: (u64, Option<Timestamp>),
+    /// The time of the capture's first packet, in the batch that holds it.
+    first: Option<Timestamp>,
 }
 
 /// A [`Segment`] in a [`Batch`]: its payload is a range of the batch's bytes.
@@ -242,6 +247,7 @@ fn split(
             next.bytes = Vec::new();
         }
         next.last = batch.last;
+        next.first = None;
         if full.send(std::mem::replace(batch, next)).is_err() {
             gone = true;
             return ControlFlow::Break(());
@@ -251,6 +257,9 @@ fn split(
     let result = file::events(reader, |event| match event {
         file::Event::Packet(p) => {
             batch.last = (p.frame, p.time);
+            if p.frame == 1 {
+                batch.first = p.time;
+            }
             fresh = true;
             if let Some(seg) = packets.tcp(p.link, p.data) {
                 let start = batch.bytes.len();
