@@ -70,6 +70,9 @@ request, in packet captures and text logs.
                  connection name (NS 000)
   --wait SECS    on live input (a pipe), how long a referral's record waits for the
                  connection that follows it before it is written without (default 1)
+  -i IFACE       capture live from the interface IFACE (needs the pcap feature,
+                 and root or CAP_NET_RAW and CAP_NET_ADMIN); with FILEs, read first
+  -f FILTER      the capture filter for -i, as tcpdump's: 'tcp port 1863'
   -q, --quiet    no progress bar (shown on a terminal for long inputs)
   -h, --help     this text
   -V, --version  the version
@@ -118,6 +121,10 @@ pub struct Args {
     pub wait: Duration,
     /// No progress bar.
     pub quiet: bool,
+    /// An interface to capture from live (`-i`), and the capture filter (`-f`).
+    pub interface: Option<String>,
+    /// The capture filter for `-i`.
+    pub capture_filter: Option<String>,
 }
 
 /// Why the command line is not a run: help or the version asked for, or a mistake.
@@ -147,6 +154,8 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, Usag
         samples: false,
         wait: DEFAULT_WAIT,
         quiet: false,
+        interface: None,
+        capture_filter: None,
     };
     let usage = |e: lexopt::Error| Usage::Wrong(e.to_string());
     let mut parser = lexopt::Parser::from_args(args);
@@ -190,6 +199,21 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, Usag
                     })?;
             }
             Long("samples") => parsed.samples = true,
+            Short('i') | Long("interface") => {
+                let value = parser.value().map_err(usage)?;
+                if !cfg!(feature = "pcap") {
+                    return Err(Usage::Wrong(
+                        "-i: this msnp-inspect was built without live capture (build it with \
+                         --features pcap, which needs libpcap)"
+                            .into(),
+                    ));
+                }
+                parsed.interface = Some(value.to_string_lossy().into_owned());
+            }
+            Short('f') => {
+                let value = parser.value().map_err(usage)?;
+                parsed.capture_filter = Some(value.to_string_lossy().into_owned());
+            }
             Long("strict") => parsed.judging.mode = Mode::Strict,
             Long("lenient") => parsed.judging.mode = Mode::Lenient,
             Long("json") => parsed.style = Style::Json,
@@ -566,18 +590,29 @@ pub struct Stdin {
 /// whole. The writer hands what it wrote on whenever it would wait, so live input's records
 /// reach `out`'s reader as they are found.
 pub fn run(args: &Args, stdin: Stdin, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
-    let inputs: Vec<(String, Source)> =
-        if args.samples || (args.inputs.is_empty() && stdin.terminal) {
-            SAMPLES
-                .iter()
-                .enumerate()
-                .map(|(i, (name, _))| (name.to_string(), Source::Sample(i)))
-                .collect()
-        } else if args.inputs.is_empty() {
-            vec![("-".to_string(), Source::Stdin)]
-        } else {
-            input::expand(&args.inputs)
-        };
+    if args.capture_filter.is_some() && args.interface.is_none() {
+        writeln!(err, "msnp-inspect: -f is a capture filter for -i")?;
+        return Ok(Outcome::ReadError.status());
+    }
+    let inputs: Vec<(String, Source)> = if let Some(device) = &args.interface {
+        // The live capture, then any files named.
+        let mut inputs = vec![(
+            format!("interface {device}"),
+            Source::Interface(device.clone()),
+        )];
+        inputs.extend(input::expand(&args.inputs));
+        inputs
+    } else if args.samples || (args.inputs.is_empty() && stdin.terminal) {
+        SAMPLES
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (name.to_string(), Source::Sample(i)))
+            .collect()
+    } else if args.inputs.is_empty() {
+        vec![("-".to_string(), Source::Stdin)]
+    } else {
+        input::expand(&args.inputs)
+    };
     if inputs.is_empty() {
         writeln!(
             err,
@@ -620,7 +655,7 @@ pub fn run(args: &Args, stdin: Stdin, out: &mut dyn Write, err: &mut dyn Write) 
         let opened = if input::stopping() {
             Err(Failure::NotRead)
         } else {
-            open(name, source, &stdin)
+            open(name, source, &stdin, args.capture_filter.as_deref())
         };
         let result = opened.and_then(|(opened, is_file)| {
             // Room in the table for the largest line or frame number the input can hold: a
@@ -790,6 +825,7 @@ fn open(
     name: &str,
     source: &Source,
     stdin: &Mutex<Option<Stdin>>,
+    capture_filter: Option<&str>,
 ) -> Result<(input::Opened, bool), Failure> {
     let read_error = |e: io::Error| Failure::Read(format!("{name}: {e}"));
     match source {
@@ -818,6 +854,18 @@ fn open(
             ))
         }
         Source::Unlisted(why) => Err(Failure::Read(format!("{name}: {why}"))),
+        #[cfg(feature = "pcap")]
+        Source::Interface(device) => Ok((
+            input::interface(device, capture_filter).map_err(Failure::Read)?,
+            false,
+        )),
+        #[cfg(not(feature = "pcap"))]
+        Source::Interface(device) => {
+            let _ = capture_filter;
+            Err(Failure::Read(format!(
+                "{device}: built without live capture (the pcap feature)"
+            )))
+        }
     }
 }
 

@@ -55,6 +55,8 @@ pub enum Source {
     Sample(usize),
     /// A file under a directory that could not be listed: the reason.
     Unlisted(String),
+    /// Live capture from this interface (`-i`, the `pcap` feature).
+    Interface(String),
 }
 
 /// The inputs `arguments` name, in order: a directory stands for the files under it, found
@@ -263,6 +265,17 @@ struct Pumped {
 }
 
 impl Pumped {
+    /// Chunks that another thread sends as they come.
+    #[cfg(feature = "pcap")]
+    fn from_chunks(chunks: mpsc::Receiver<io::Result<Vec<u8>>>) -> Self {
+        Pumped {
+            chunks,
+            current: Vec::new(),
+            at: 0,
+            ended: false,
+        }
+    }
+
     fn new(mut reader: Box<dyn Read + Send>) -> Self {
         let (tx, chunks) = mpsc::sync_channel(2);
         std::thread::spawn(move || {
@@ -318,6 +331,76 @@ impl Read for Pumped {
         self.at += n;
         Ok(n)
     }
+}
+
+/// Packets captured live from the interface `device` (through libpcap), with the capture filter
+/// `filter` (`tcp port 1863`), as the bytes of a pcap file: the rest of the tool reads them as
+/// it reads `tcpdump -U -w -`. Capturing stops at a stop ([`stop`]).
+///
+/// Capturing needs the right to: root, or the capabilities `CAP_NET_RAW` and `CAP_NET_ADMIN`
+/// on Linux (`setcap cap_net_raw,cap_net_admin=eip msnp-inspect`).
+#[cfg(feature = "pcap")]
+pub fn interface(device: &str, filter: Option<&str>) -> Result<Opened, String> {
+    let denied = |e: pcap::Error| {
+        let hint = match &e {
+            pcap::Error::PcapError(text) if text.contains("ermission") => {
+                " (capturing needs root, or CAP_NET_RAW and CAP_NET_ADMIN)"
+            }
+            _ => "",
+        };
+        format!("{device}: {e}{hint}")
+    };
+    let mut capture = pcap::Capture::from_device(device)
+        .map_err(denied)?
+        .immediate_mode(true)
+        .snaplen(262_144)
+        .timeout(50)
+        .open()
+        .map_err(denied)?;
+    if let Some(filter) = filter {
+        capture
+            .filter(filter, true)
+            .map_err(|e| format!("the capture filter {filter:?}: {e}"))?;
+    }
+    let link = capture.get_datalink().0 as u32;
+    let (tx, chunks) = mpsc::sync_channel(64);
+    // A pcap file header: magic (microseconds), version 2.4, no zone, the snap length, the
+    // interface's link type.
+    let mut header = Vec::with_capacity(24);
+    header.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    header.extend_from_slice(&2u16.to_le_bytes());
+    header.extend_from_slice(&4u16.to_le_bytes());
+    header.extend_from_slice(&[0; 8]);
+    header.extend_from_slice(&262_144u32.to_le_bytes());
+    header.extend_from_slice(&link.to_le_bytes());
+    let _ = tx.send(Ok(header));
+    std::thread::spawn(move || {
+        while !stopping() {
+            let record = match capture.next_packet() {
+                Ok(packet) => {
+                    let h = packet.header;
+                    let mut record = Vec::with_capacity(16 + packet.data.len());
+                    // Seconds and microseconds as the pcap format has them (u32 each).
+                    record.extend_from_slice(&(h.ts.tv_sec as u32).to_le_bytes());
+                    record.extend_from_slice(&(h.ts.tv_usec as u32).to_le_bytes());
+                    record.extend_from_slice(&(packet.data.len() as u32).to_le_bytes());
+                    record.extend_from_slice(&h.len.to_le_bytes());
+                    record.extend_from_slice(packet.data);
+                    Ok(record)
+                }
+                Err(pcap::Error::TimeoutExpired) => continue,
+                Err(e) => Err(io::Error::other(format!("capturing: {e}"))),
+            };
+            let failed = record.is_err();
+            if tx.send(record).is_err() || failed {
+                break;
+            }
+        }
+    });
+    let mut opened =
+        open(Box::new(Pumped::from_chunks(chunks)), false).map_err(|e| format!("{device}: {e}"))?;
+    opened.live = true;
+    Ok(opened)
 }
 
 #[cfg(test)]

@@ -458,3 +458,27 @@ fn version_and_help_on_closed_pipes_and_full_disks() {
         );
     }
 }
+
+/// `-f` goes with `-i`; `-i` in a build without the `pcap` feature says how to get it.
+#[test]
+fn capture_filters_and_interfaces_without_the_feature() {
+    let out = run(&["-f", "tcp port 1863", "-"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "msnp-inspect: -f is a capture filter for -i\n"
+    );
+    if cfg!(feature = "pcap") {
+        return;
+    }
+    let out = run(&["-i", "lo"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with(
+            "msnp-inspect: -i: this msnp-inspect was built without live capture (build it with \
+             --features pcap, which needs libpcap)"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}
