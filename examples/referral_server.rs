@@ -2,11 +2,12 @@
 //! XFR in each client's version with msnp-xfr's builders, for tests and packet captures.
 //!
 //! ```text
-//! cargo run --example referral_server -- [--split] [--seconds N]
+//! cargo run --example referral_server -- [--split] [--seconds N] [--port P]
 //! ```
 //!
 //! It prints its three addresses (`dispatch`, `notification`, `switchboard`) and serves until
-//! killed (or for N seconds). The login it speaks is the least that reaches XFR in MSNP2–MSNP21:
+//! killed (or for N seconds). They are on ports the system picks, or with `--port P` on P, P+1
+//! and P+2 (for a capture filter written in advance: `tcp portrange P-P+2`). The login it speaks is the least that reaches XFR in MSNP2–MSNP21:
 //! `VER`, `CVR`, `USR … I email` answered by a challenge and `USR … S t=test` by `OK`, `CHG`, and
 //! `PNG`. The dispatch server refers every `USR … I` (and `XFR n NS`) to the notification
 //! server; the notification server answers `XFR n SB` with a switchboard and a fresh cookie
@@ -255,8 +256,17 @@ fn main() -> io::Result<()> {
         .iter()
         .position(|a| a == "--seconds")
         .and_then(|i| args.get(i + 1)?.parse::<u64>().ok());
-    let bind = || TcpListener::bind("127.0.0.1:0");
-    let (dispatch, notification, switchboard) = (bind()?, bind()?, bind()?);
+    let base = args
+        .iter()
+        .position(|a| a == "--port")
+        .map(|i| args.get(i + 1).and_then(|p| p.parse::<u16>().ok()))
+        .map(|p| {
+            p.filter(|p| *p <= u16::MAX - 2)
+                .ok_or_else(|| io::Error::other("--port P: a port up to 65533"))
+        })
+        .transpose()?;
+    let bind = |offset: u16| TcpListener::bind(("127.0.0.1", base.map_or(0, |p| p + offset)));
+    let (dispatch, notification, switchboard) = (bind(0)?, bind(1)?, bind(2)?);
     let shared = Arc::new(Shared {
         dispatch: dispatch.local_addr()?,
         notification: notification.local_addr()?,

@@ -452,6 +452,7 @@ fn inspect(
         layers,
         live,
         error,
+        warning,
     } = opened;
     let read_error = |e: io::Error| Failure::Read(format!("{name}: {e}"));
     let undone = if layers.is_empty() {
@@ -512,16 +513,27 @@ fn inspect(
             layers,
         };
         let chained = io::Cursor::new(head).chain(reader);
-        return inspect_capture(name, chained, ng, &options, args, progress, output).map_err(
-            |failure| match failure {
-                // The capture reader keeps only that a read failed; say what failed.
-                Failure::Read(message) => match error.lock().ok().and_then(|e| e.clone()) {
-                    Some(cause) => Failure::Read(format!("{message}: {cause}")),
-                    None => Failure::Read(message),
-                },
-                other => other,
+        let result = inspect_capture(name, chained, ng, &options, args, progress, output);
+        // What the source noticed while it was read (a live capture's drops) is a warning too.
+        let noticed = warning.lock().ok().and_then(|w| w.clone());
+        let result = match (result, noticed) {
+            (Ok(mut done), Some(noticed)) => {
+                done.warning = Some(match done.warning {
+                    Some(w) => format!("{w}; {noticed}"),
+                    None => noticed,
+                });
+                Ok(done)
+            }
+            (result, _) => result,
+        };
+        return result.map_err(|failure| match failure {
+            // The capture reader keeps only that a read failed; say what failed.
+            Failure::Read(message) => match error.lock().ok().and_then(|e| e.clone()) {
+                Some(cause) => Failure::Read(format!("{message}: {cause}")),
+                None => Failure::Read(message),
             },
-        );
+            other => other,
+        });
     }
     let format = match args.format {
         Some(Forced::Capture { ng }) => {
