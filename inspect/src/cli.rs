@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::capture;
 use crate::follow::{self, Judging};
 use crate::input::{self, Source};
-use crate::logs::{self, Format};
+use crate::logs::Format;
 use crate::report::{Filter, Output, Report, Style, Summary, Times};
 
 /// The kinds `--kind` takes, as the table names them.
@@ -356,39 +356,45 @@ impl Write for Blocks {
     }
 }
 
-/// The most of a log read at once: logs are read whole (detection and some formats look across
-/// the file), so a bigger one is refused rather than exhausting memory.
-const MAX_LOG: u64 = 1 << 30;
-
-/// A log read whole and written.
+/// A log read as a stream and written as it is read.
+#[allow(clippy::too_many_arguments)]
 fn inspect_log(
     name: &str,
-    bytes: &[u8],
+    reader: impl Read,
+    head: Vec<u8>,
     format: Option<Format>,
+    live: bool,
     layers: &[&'static str],
     args: &Args,
     output: &mut Output<'_>,
 ) -> Result<Done, Failure> {
-    let format = match format {
-        Some(format) => format,
-        None => logs::detect(bytes).ok_or_else(|| {
-            let tried: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
-            Failure::NoTraffic(format!(
-                "{name}: no MSNP traffic found (tried the log formats {})",
-                tried.join(", ")
-            ))
-        })?,
+    let streaming = follow::Streaming {
+        live,
+        layers: layers.to_vec(),
     };
-    let mut report = follow::log(name, bytes, format, args.judging);
-    report.layers = layers.to_vec();
-    if report.msnp_lines == 0 {
-        return Err(Failure::NoTraffic(format!(
+    match follow::stream(name, reader, head, format, args.judging, output, &streaming) {
+        Ok(mut report) => {
+            report.write_rest(output);
+            Ok(Done::of(&report))
+        }
+        Err(follow::StreamError::NoFormat { cut }) => {
+            let tried: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+            let within = if cut {
+                format!(" in its first {} MiB", follow::MAX_DETECT >> 20)
+            } else {
+                String::new()
+            };
+            Err(Failure::NoTraffic(format!(
+                "{name}: no MSNP traffic found{within} (tried the log formats {})",
+                tried.join(", ")
+            )))
+        }
+        Err(follow::StreamError::NoTraffic(format)) => Err(Failure::NoTraffic(format!(
             "{name}: no MSNP traffic found in the {} format",
             format.name()
-        )));
+        ))),
+        Err(follow::StreamError::Read(e)) => Err(Failure::Read(format!("{name}: {e}"))),
     }
-    report.write_rest(output);
-    Ok(Done::of(&report))
 }
 
 /// A capture read as a stream, its records written as they are final.
@@ -550,7 +556,18 @@ fn inspect(
     // anything reads it whole.
     let at = head.len();
     head.resize(BINARY_PROBE, 0);
-    let got = input::read_up_to(&mut reader, &mut head[at..]).map_err(read_error)?;
+    // On live input, what has come: more may be a while.
+    let got = if live {
+        loop {
+            match reader.read(&mut head[at..]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => break other,
+            }
+        }
+    } else {
+        input::read_up_to(&mut reader, &mut head[at..])
+    }
+    .map_err(read_error)?;
     head.truncate(at + got);
     if format.is_none() && memchr::memchr(0, &head).is_some() {
         return Err(Failure::NoTraffic(format!(
@@ -559,16 +576,7 @@ fn inspect(
             hex(&head[..head.len().min(8)])
         )));
     }
-    let mut bytes = head;
-    let limited = &mut reader.take(MAX_LOG);
-    limited.read_to_end(&mut bytes).map_err(read_error)?;
-    if bytes.len() as u64 >= MAX_LOG + BINARY_PROBE as u64 {
-        return Err(Failure::Read(format!(
-            "{name}: a text log over {} GiB, more than this tool reads",
-            MAX_LOG >> 30
-        )));
-    }
-    let result = inspect_log(name, &bytes, format, &layers, args, output);
+    let result = inspect_log(name, reader, head, format, live, &layers, args, output);
     if output.failed() {
         return Err(Failure::Write);
     }

@@ -482,3 +482,49 @@ fn capture_filters_and_interfaces_without_the_feature() {
         text(&out.stderr)
     );
 }
+
+/// A log is read as a stream: protocol lines found past the first 64 KiB, a line over the
+/// 1 MiB limit read as its first megabyte (an XFR failed, as in a capture), the lines after it
+/// numbered right.
+#[test]
+fn streamed_logs_find_late_traffic_and_cut_long_lines() {
+    let mut log = Vec::new();
+    for i in 0..3000 {
+        log.extend_from_slice(format!("line {i} of prose before anything happens\n").as_bytes());
+    }
+    assert!(log.len() > 100_000);
+    log.extend_from_slice(b"C: VER 1 MSNP8 CVR0\r\nS: VER 1 MSNP8\r\nC: XFR 2 SB\r\n");
+    log.extend_from_slice(b"S: XFR 2 SB 10.0.0.2:1863 CKI ");
+    log.extend(std::iter::repeat_n(b'c', 2 << 20));
+    log.extend_from_slice(b"\r\nC: XFR 3 SB\r\nS: 913 3\r\n");
+    let dir = scratch("streamed");
+    let file = dir.join("late.log");
+    std::fs::write(&file, &log).unwrap();
+    for out in [
+        run(&["--json", file.to_str().unwrap()], b""),
+        run(&["--json", "-"], &log),
+    ] {
+        let got: Vec<(u64, String, bool)> = text(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    v["line"].as_u64().unwrap(),
+                    v["kind"].as_str().unwrap().to_string(),
+                    v["ok"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (3003, "request".to_string(), true),
+                (3004, "sb".to_string(), false),
+                (3005, "request".to_string(), true),
+                (3006, "error-reply".to_string(), true),
+            ]
+        );
+        assert_eq!(out.status.code(), Some(1));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

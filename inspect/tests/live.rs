@@ -268,8 +268,11 @@ fn a_second_ctrl_c_quits_at_once() {
     }
     let mut child = spawn(&["--json", "-"]);
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(&log).unwrap();
-    drop(stdin);
+    // The log is read as it comes: the tool stops reading once its output is stuck, so the
+    // rest is written on a thread of its own.
+    std::thread::spawn(move || {
+        let _ = stdin.write_all(&log);
+    });
     std::thread::sleep(Duration::from_millis(500));
     assert!(child.try_wait().unwrap().is_none(), "stuck on its output");
     signal(&child, "INT");
@@ -282,4 +285,47 @@ fn a_second_ctrl_c_quits_at_once() {
     let (status, took) = wait_at_most(&mut child, Duration::from_secs(5));
     assert_eq!(status, Some(130));
     assert!(took < Duration::from_millis(500), "took {took:?}");
+}
+
+/// A log written into a pipe a line at a time (`tail -f pidgin.log | msnp-inspect`): detected
+/// from its first lines, each record out within 100 ms of its line.
+#[test]
+fn a_log_trickling_into_a_pipe_is_reported_line_by_line() {
+    let lines = [
+        "(12:00:00) msn: C: NS 000: VER 1 MSNP15 CVR0",
+        "(12:00:00) msn: S: NS 000: VER 1 MSNP15",
+        "(12:00:01) dns: resolving sb.example.net",
+        "(12:00:02) msn: C: NS 000: XFR 8 SB",
+        "(12:00:02) msn: S: NS 000: XFR 8 SB 192.0.2.50:1863 CKI 1.2 U messenger.msn.com 1",
+        "(12:00:03) msn: C: NS 000: XFR 9 SB",
+        "(12:00:03) msn: S: NS 000: 800 9",
+    ];
+    let mut child = spawn(&["--json"]);
+    let got = lines_as_they_come(&mut child);
+    let mut stdin = child.stdin.take().unwrap();
+    let mut written = Vec::new();
+    for line in lines {
+        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        written.push(Instant::now());
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let open_until = Instant::now();
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let records: Vec<(Instant, serde_json::Value)> = got
+        .iter()
+        .map(|(t, l)| (t, serde_json::from_str(&l).unwrap()))
+        .collect();
+    let kinds: Vec<&str> = records
+        .iter()
+        .map(|(_, r)| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["request", "sb", "request", "error-reply"]);
+    for (at, record) in &records {
+        let line = record["line"].as_u64().unwrap() as usize;
+        let late = at.saturating_duration_since(written[line - 1]);
+        assert!(late < PROMPT, "line {line}'s record came {late:?} after it");
+        assert!(*at < open_until);
+    }
 }

@@ -393,8 +393,9 @@ fn grown_by_issue_19(n: u64) -> impl Read + Send {
                 0 => seg(client, server, 0, true, b""),
                 1 => seg(client, server, 1, false, b"VER 1 MSNP8 MSNP9 CVR0\r\n"),
                 k => {
-                    let v = if k % 2 == 0 { "MSNP8" } else { "MSNP9" };
-                    let line = format!("VER {k:07} {v}\r\n");
+                    // Every version in turn (each is listed once: the list is bounded).
+                    let v = format!("MSNP{:02}", 2 + k % 20);
+                    let line = format!("VER {k:06} {v}\r\n");
                     seg(
                         server,
                         client,
@@ -484,4 +485,113 @@ fn what_issue_19_found_growing_stays_bounded() {
         small >> 10,
         large >> 10
     );
+}
+
+/// A log made line by line as it is read: `next(n)` is line n (with its line end), `None` at
+/// the end.
+struct GeneratedLog<F> {
+    next: F,
+    n: u64,
+    buf: Vec<u8>,
+    at: usize,
+}
+
+impl<F: FnMut(u64) -> Option<Vec<u8>>> Read for GeneratedLog<F> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut written = 0;
+        while written < out.len() {
+            if self.at == self.buf.len() {
+                let Some(line) = (self.next)(self.n) else {
+                    break;
+                };
+                self.buf = line;
+                self.at = 0;
+                self.n += 1;
+            }
+            let k = (self.buf.len() - self.at).min(out.len() - written);
+            out[written..written + k].copy_from_slice(&self.buf[self.at..self.at + k]);
+            self.at += k;
+            written += k;
+        }
+        Ok(written)
+    }
+}
+
+/// A papyon console log of `lines` lines: a new connection every four lines (each named after
+/// its server), a request and a referral on each, a line of another logger; every 100,000th
+/// line (another logger's place) an XFR of 1.5 MiB, past the line limit.
+fn papyon_log(lines: u64) -> impl Read {
+    GeneratedLog {
+        next: move |n: u64| {
+            if n >= lines {
+                return None;
+            }
+            let t = "[12:00:01 DEBUG papyon.transport]";
+            Some(match n % 4 {
+                _ if n % 100_000 == 99_999 => {
+                    let mut long = format!("{t} <<< XFR 9 SB 10.0.0.9:1863 CKI ").into_bytes();
+                    long.extend(std::iter::repeat_n(b'x', 3 << 19));
+                    long.push(b'\n');
+                    long
+                }
+                0 => format!("{t} <-> Connecting to sb{}.example.net:1863\n", n / 4).into_bytes(),
+                1 => format!("{t} >>> XFR 8 SB\\r\\n\n").into_bytes(),
+                2 => format!("{t} <<< XFR 8 SB 10.0.0.2:1863 CKI 1.2\n").into_bytes(),
+                _ => b"[12:00:02 INFO papyon.service] nothing of note\n".to_vec(),
+            })
+        },
+        n: 0,
+        buf: Vec::new(),
+        at: 0,
+    }
+}
+
+/// The peak heap while a log made as it is read is streamed and written (JSON Lines, counted).
+fn log_peak(reader: impl Read) -> (usize, report::Report, usize) {
+    let lines = Lines::default();
+    let mut output = Output::new(true, lines.clone());
+    PEAK.store(NOW.load(Ordering::Relaxed), Ordering::Relaxed);
+    let before = NOW.load(Ordering::Relaxed);
+    let mut report = msnp_inspect::follow::stream(
+        "log",
+        reader,
+        Vec::new(),
+        None,
+        LENIENT,
+        &mut output,
+        &msnp_inspect::follow::Streaming::default(),
+    )
+    .expect("the log reads");
+    report.write_rest(&mut output);
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    assert!(output.error.is_none());
+    eprintln!("peak heap {:.1} MiB", peak as f64 / f64::from(1 << 20));
+    (peak, report, lines.0.load(Ordering::Relaxed))
+}
+
+/// A log is streamed: its records are written as they are read, the connections followed are
+/// bounded, a line without end is read as its first megabyte, so the heap does not grow with
+/// the log (issue 20: a 200 MB log took 208 MB of RSS).
+#[test]
+fn a_long_log_is_streamed_in_bounded_memory() {
+    let _alone = alone();
+    let (small, report, written) = log_peak(papyon_log(200_000));
+    assert_eq!(report.records.len(), 0, "every record written");
+    // Two records every four lines, and the long lines (XFRs that do not decode).
+    assert_eq!(written, 100_000 + 2);
+    assert_eq!(report.counts.total(), written);
+    assert_eq!(report.counts.failed(), 2);
+    // Four times as long (some 60 MB and 200,000 connections): no more memory.
+    let (large, report, written) = log_peak(papyon_log(800_000));
+    assert_eq!(written, 400_000 + 8);
+    assert_eq!(report.connections, 200_000);
+    assert!(
+        large < small + (1 << 20),
+        "peak grew from {} to {} KiB",
+        small >> 10,
+        large >> 10
+    );
+    // The connections followed (16,384 sessions, a table of small keys, their names), a
+    // megabyte of text and the line being cut.
+    assert!(large < 24 << 20, "peak {} KiB", large >> 10);
 }

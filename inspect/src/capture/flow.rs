@@ -301,8 +301,10 @@ struct Flow {
     deferred_bytes: usize,
     /// Segments of the connection seen (the age of a waiting segment is counted in them).
     segments: u64,
-    /// Wireshark's `tcp.stream` of the connection (see [`Streams`]).
+    /// Wireshark's `tcp.stream` of the connection (see [`Streams`]), and the sequence number
+    /// of the SYN it began with.
     stream: Option<u32>,
+    isn: Option<u32>,
 }
 
 /// A segment waiting for the other side (see `Tracker::defer`).
@@ -321,6 +323,7 @@ impl Flow {
     fn new(first: SocketAddr, second: SocketAddr) -> Self {
         Flow {
             stream: None,
+            isn: None,
             ends: [first, second],
             sides: [Side::default(), Side::default()],
             client: None,
@@ -743,20 +746,21 @@ impl Shared {
 
 /// Wireshark's `tcp.stream` numbers: each four-tuple gets the next number at its first packet
 /// (a bare acknowledgement too), and a new one at a SYN whose sequence number is not that of
-/// the SYN that began its conversation (the port used again). Only SYNs, new connections and
-/// packets of tuples the tracker holds nothing of are looked up here, so the common packet
-/// costs nothing. The newest [`MAX_STREAMS`] tuples are remembered, by a hash of the tuple;
-/// one forgotten and seen again without a SYN would take a new number where Wireshark keeps
-/// its old one, so from the first forgetting on every later number is unknown (null).
+/// the SYN that began its conversation (the port used again). A followed connection keeps its
+/// number (and first SYN's) in its [`Flow`]; here are only the tuples that have none: those
+/// whose connection ended (a late packet of one keeps its number) and those seen only in bare
+/// acknowledgements, the newest [`MAX_STREAMS`] of them, by a hash of the tuple. So the common
+/// packet costs nothing here, and memory does not grow with the capture. Forgetting a tuple (or
+/// the tracker forgetting which tuples it skips) may make a later number differ from
+/// Wireshark's; from then on numbers are not given (null) rather than possibly wrong.
 struct Streams {
     /// Tuples are kept as a hash seeded afresh in every run, so a capture cannot choose tuples
     /// that collide.
     seed: foldhash::fast::RandomState,
-    by_key: foldhash::HashMap<u64, (u32, Option<u32>)>,
+    by_key: foldhash::HashMap<u64, (Option<u32>, Option<u32>)>,
     order: VecDeque<u64>,
     next: u32,
-    /// Numbers from here on are not given: a tuple was forgotten when `next` was this, and one
-    /// seen later may be it again.
+    /// Numbers from here on are not given.
     sure_below: u32,
 }
 
@@ -772,8 +776,9 @@ impl Default for Streams {
     }
 }
 
-/// Four-tuples whose stream number is remembered (some 4 MiB).
-pub const MAX_STREAMS: usize = 128 * 1024;
+/// Ended or unfollowed four-tuples whose stream number is remembered (under 1 MiB, taken whole
+/// at the first, so that it does not grow with the capture).
+pub const MAX_STREAMS: usize = 8 * 1024;
 
 impl Streams {
     fn hash(&self, k: &Key) -> u64 {
@@ -781,34 +786,76 @@ impl Streams {
         self.seed.hash_one(k)
     }
 
-    /// The number of tuple `k`'s conversation; `syn` is the sequence number of a SYN without
-    /// ACK, which may begin a new one.
-    fn number(&mut self, k: &Key, syn: Option<u32>) -> Option<u32> {
-        let h = self.hash(k);
-        let number = match self.by_key.get_mut(&h) {
-            Some((number, isn)) => {
-                if let Some(seq) = syn.filter(|seq| *isn != Some(*seq)) {
-                    *number = self.next;
-                    self.next = self.next.saturating_add(1);
-                    *isn = Some(seq);
-                }
-                *number
-            }
-            None => {
-                if self.by_key.len() >= MAX_STREAMS {
-                    if let Some(old) = self.order.pop_front() {
-                        self.by_key.remove(&old);
-                        self.sure_below = self.sure_below.min(self.next);
-                    }
-                }
-                let number = self.next;
-                self.next = self.next.saturating_add(1);
-                self.by_key.insert(h, (number, syn));
-                self.order.push_back(h);
-                number
-            }
-        };
+    /// The next number, if numbers are still sure.
+    fn fresh(&mut self) -> Option<u32> {
+        let number = self.next;
+        self.next = self.next.saturating_add(1);
         (number < self.sure_below).then_some(number)
+    }
+
+    /// From here on numbers may differ from Wireshark's.
+    fn unsure(&mut self) {
+        self.sure_below = self.sure_below.min(self.next);
+    }
+
+    /// The number of a connection about to be followed on tuple `k`, and the sequence number of
+    /// its SYN (`syn`, a SYN without ACK) or of the SYN its tuple's number began with.
+    fn open(&mut self, k: &Key, syn: Option<u32>) -> (Option<u32>, Option<u32>) {
+        let h = self.hash(k);
+        match self.by_key.remove(&h) {
+            Some((number, isn)) if syn.is_none() || syn == isn => (number, isn.or(syn)),
+            _ => (self.fresh(), syn),
+        }
+    }
+
+    /// A SYN with sequence number `seq` on a followed connection numbered `number`, begun by a
+    /// SYN with `isn`: the same conversation, or a new one.
+    fn syn(&mut self, number: Option<u32>, isn: Option<u32>, seq: u32) -> Option<u32> {
+        if isn == Some(seq) {
+            number
+        } else {
+            self.fresh()
+        }
+    }
+
+    /// A tuple the tracker follows no connection of: a bare acknowledgement numbers it.
+    fn stray(&mut self, k: &Key) {
+        let h = self.hash(k);
+        if !self.by_key.contains_key(&h) {
+            let number = self.fresh();
+            self.keep(h, number, None);
+        }
+    }
+
+    /// A followed connection ended: its tuple keeps its number for a late packet.
+    fn ended(&mut self, k: &Key, number: Option<u32>, isn: Option<u32>) {
+        let h = self.hash(k);
+        self.keep(h, number, isn);
+    }
+
+    fn keep(&mut self, h: u64, number: Option<u32>, isn: Option<u32>) {
+        if self.by_key.capacity() == 0 {
+            // Twice the entries kept: a table at most half full clears the places of removed
+            // entries where it is, where a fuller one would grow.
+            self.by_key.reserve(2 * MAX_STREAMS);
+            self.order.reserve(2 * MAX_STREAMS + 1);
+        }
+        if self.by_key.insert(h, (number, isn)).is_none() {
+            self.order.push_back(h);
+        }
+        while self.by_key.len() > MAX_STREAMS {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if self.by_key.remove(&old).is_some() {
+                self.unsure();
+            }
+        }
+        // Tuples taken out by `open` leave their place in `order` behind: dropped once stale.
+        if self.order.len() >= 2 * MAX_STREAMS {
+            let by_key = &self.by_key;
+            self.order.retain(|h| by_key.contains_key(h));
+        }
     }
 }
 
@@ -981,8 +1028,6 @@ impl Tracker {
         self.count += 1;
         let k = key(seg.src, seg.dst);
         let new_connection = seg.syn && seg.ack.is_none();
-        // A SYN may begin a new conversation on its tuple, with a new number.
-        let syn_stream = new_connection.then(|| self.streams.number(&k, Some(seg.seq)));
         if !self.ignored.is_empty() && self.ignored.contains(&k) {
             if !new_connection {
                 return;
@@ -1014,7 +1059,7 @@ impl Tracker {
                 // The last acknowledgements after a close, or a stray one: nothing to follow
                 // (but Wireshark numbers its tuple).
                 if !seg.syn && seg.payload.is_empty() {
-                    self.streams.number(&k, None);
+                    self.streams.stray(&k);
                     return;
                 }
                 if self.flows.len() >= MAX_FLOWS {
@@ -1025,17 +1070,16 @@ impl Tracker {
                     self.shared.report.tcp_connections += 1;
                 }
                 let mut flow = Flow::new(seg.src, seg.dst);
-                flow.stream = match syn_stream {
-                    Some(number) => number,
-                    None => self.streams.number(&k, None),
-                };
+                (flow.stream, flow.isn) = self.streams.open(&k, new_connection.then_some(seg.seq));
                 flow.summary.first = (time.map(|t| t.rfc3339()), frame);
                 self.flows.insert(k, flow)
             }
         };
         let flow = self.flows.get_mut(id).expect("present");
-        if let Some(number) = syn_stream {
-            flow.stream = number;
+        if new_connection && flow.isn != Some(seg.seq) {
+            // A SYN with another sequence number: Wireshark's new conversation.
+            flow.stream = self.streams.syn(flow.stream, flow.isn, seg.seq);
+            flow.isn = Some(seg.seq);
         }
         flow.active = self.count;
         flow.segments += 1;
@@ -1084,6 +1128,7 @@ impl Tracker {
             self.finish(id, frame, time, "the end of the connection");
             if self.closed.len() >= MAX_IGNORED {
                 self.closed.clear();
+                self.streams.unsure();
             }
             self.closed.insert(k);
             return;
@@ -1730,8 +1775,12 @@ impl Tracker {
         for s in &mut flow.sides {
             s.stream.discard(&mut self.shared.budget);
         }
+        let k = key(flow.ends[0], flow.ends[1]);
+        self.streams.ended(&k, flow.stream, flow.isn);
         if self.ignored.len() >= MAX_IGNORED {
+            // A later packet of one of them would be numbered anew.
             self.ignored.clear();
+            self.streams.unsure();
         }
         self.ignored.insert(key(flow.ends[0], flow.ends[1]));
     }
@@ -1833,6 +1882,8 @@ impl Tracker {
             }
         }
         if let Some(mut flow) = self.flows.remove(id) {
+            let k = key(flow.ends[0], flow.ends[1]);
+            self.streams.ended(&k, flow.stream, flow.isn);
             if let Some(label) = flow.label {
                 for s in &flow.sides {
                     flow.summary.conflicts += s.stream.stats.conflict_bytes;
@@ -2062,28 +2113,32 @@ mod tests {
     #[test]
     fn stream_numbers_follow_wireshark_until_a_tuple_is_forgotten() {
         let mut s = Streams::default();
-        assert_eq!(s.number(&tuple(0), None), Some(0));
-        assert_eq!(s.number(&tuple(1), Some(100)), Some(1));
-        // The same SYN again (a retransmission) keeps the number; another ISN is a new
-        // conversation on the tuple.
-        assert_eq!(s.number(&tuple(1), Some(100)), Some(1));
-        assert_eq!(s.number(&tuple(0), None), Some(0));
-        assert_eq!(s.number(&tuple(1), Some(5000)), Some(2));
-        assert_eq!(s.number(&tuple(1), None), Some(2));
-        for n in 2..MAX_STREAMS as u32 {
-            s.number(&tuple(n), None);
+        // A bare acknowledgement numbers its tuple; its connection, seen later, keeps it.
+        s.stray(&tuple(0));
+        assert_eq!(s.open(&tuple(1), Some(100)), (Some(1), Some(100)));
+        assert_eq!(s.open(&tuple(0), None), (Some(0), None));
+        // The same SYN again keeps the number; another is a new conversation.
+        assert_eq!(s.syn(Some(1), Some(100), 100), Some(1));
+        assert_eq!(s.syn(Some(1), Some(100), 5000), Some(2));
+        // An ended connection keeps its number for a late packet, and a new SYN on its tuple
+        // is a new conversation.
+        s.ended(&tuple(1), Some(2), Some(5000));
+        assert_eq!(s.open(&tuple(1), None), (Some(2), Some(5000)));
+        s.ended(&tuple(1), Some(2), Some(5000));
+        assert_eq!(s.open(&tuple(1), Some(7000)), (Some(3), Some(7000)));
+        // Past MAX_STREAMS ended tuples the oldest is forgotten: from then on no number is sure.
+        for n in 10..10 + MAX_STREAMS as u32 {
+            s.stray(&tuple(n));
         }
         assert_eq!(s.by_key.len(), MAX_STREAMS);
-        // One more forgets the oldest: from then on numbers are not given, those before are.
         let next = s.next;
-        assert_eq!(s.number(&tuple(MAX_STREAMS as u32), None), None);
-        assert_eq!(s.sure_below, next);
+        assert_eq!(s.sure_below, u32::MAX);
+        // (The tuple that made room has its number, given before the forgetting.)
+        s.stray(&tuple(1_000_000));
         assert_eq!(s.by_key.len(), MAX_STREAMS);
-        assert_eq!(s.number(&tuple(1), None), Some(2));
-        assert_eq!(
-            s.number(&tuple(0), None),
-            None,
-            "forgotten, numbered anew: unknown"
-        );
+        assert_eq!(s.sure_below, next + 1);
+        assert_eq!(s.open(&tuple(2_000_000), None), (None, None));
+        // Numbers given before stay.
+        assert_eq!(s.open(&tuple(20), None), (Some(4 + 10), None));
     }
 }

@@ -8,8 +8,8 @@ use super::{Conn, Entry, LineReader, What, trim_start};
 
 pub(super) struct Amsn;
 
-impl<'a> LineReader<'a> for Amsn {
-    fn read(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
+impl LineReader for Amsn {
+    fn read<'a>(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
         let t = trim_start(text);
         let (direction, (key, label), command) = match t {
             [b'-', b'>', b'N', b'S', b' ', rest @ ..] => {

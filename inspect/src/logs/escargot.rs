@@ -34,8 +34,8 @@ fn hex(b: u8) -> Option<u64> {
     }
 }
 
-impl<'a> LineReader<'a> for Escargot {
-    fn read(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
+impl LineReader for Escargot {
+    fn read<'a>(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
         let t = trim_start(text);
         let [a, b, b'/', h0, h1, h2, h3, b' ', rest @ ..] = t else {
             return None;

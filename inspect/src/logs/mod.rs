@@ -125,24 +125,25 @@ pub struct Entry<'a> {
     pub what: What<'a>,
 }
 
-/// Reads one format line by line. Formats that follow connections across lines keep state.
-trait LineReader<'a> {
+/// Reads one format line by line. Formats that follow connections across lines keep state, but
+/// never text of the log: a log can then be read a piece at a time.
+trait LineReader {
     /// The protocol line `text` (line end stripped) holds, if any.
-    fn read(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>>;
+    fn read<'a>(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>>;
 }
 
 /// The reader of one format: an enum rather than a trait object, so that the per-line call is a
 /// predictable branch the compiler can inline through.
-enum Reader<'a> {
+enum Reader {
     Transcript(transcript::Transcript),
     OneChar(transcript::OneChar),
     Purple(purple::Purple),
     Escargot(escargot::Escargot),
-    Papyon(papyon::Papyon<'a>),
+    Papyon(papyon::Papyon),
     Amsn(amsn::Amsn),
 }
 
-impl<'a> Reader<'a> {
+impl Reader {
     fn new(format: Format, text: &[u8]) -> Self {
         match format {
             Format::Transcript => Reader::Transcript(transcript::Transcript),
@@ -156,7 +157,7 @@ impl<'a> Reader<'a> {
     }
 
     #[inline]
-    fn read(&mut self, number: usize, line: &'a [u8]) -> Option<Entry<'a>> {
+    fn read<'a>(&mut self, number: usize, line: &'a [u8]) -> Option<Entry<'a>> {
         match self {
             Reader::Transcript(r) => r.read(number, line),
             Reader::OneChar(r) => r.read(number, line),
@@ -169,7 +170,7 @@ impl<'a> Reader<'a> {
 }
 
 /// The lines of `text`: 1-based number and content without its line end (LF, CRLF).
-fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+pub fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     let mut rest = text;
     let mut number = 0;
     std::iter::from_fn(move || {
@@ -188,56 +189,66 @@ fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
 
 /// The protocol lines of `text` read as `format`, payload bodies skipped.
 pub fn read(text: &[u8], format: Format) -> impl Iterator<Item = Entry<'_>> {
-    let mut reader = Reader::new(format, text);
-    let mut lines = lines(text);
-    let client = PayloadCommands::for_direction(Direction::ClientToServer);
-    let server = PayloadCommands::for_direction(Direction::ServerToClient);
-    let either = PayloadCommands::either_direction();
-    std::iter::from_fn(move || {
-        loop {
-            let (number, line) = lines.next()?;
-            let Some(entry) = reader.read(number, line) else {
-                continue;
-            };
-            if format.bodies_as_lines() {
-                if let What::Command { direction, text } = &entry.what {
-                    let table = match direction {
-                        Some(Direction::ClientToServer) => &client,
-                        Some(Direction::ServerToClient) => &server,
-                        None => &either,
-                    };
-                    skip_body(
-                        &mut lines,
-                        table.announced(text, DEFAULT_MAX_PAYLOAD),
-                        format,
-                    );
-                }
-            }
-            return Some(entry);
-        }
-    })
+    let mut reader = LineByLine::new(format, text);
+    lines(text).filter_map(move |(number, line)| reader.line(number, line))
 }
 
-/// Skips the lines that hold the payload a command announced, each counted as its text
-/// (without the format's direction prefix) and CRLF. A length no payload can have skips
-/// nothing: every later line of a text log is still a line.
-fn skip_body<'a>(
-    lines: &mut impl Iterator<Item = (usize, &'a [u8])>,
-    announced: Announced,
+/// A log read one line at a time, in order, as it comes: the format's reader and the payload
+/// body being skipped, with no text of the log kept between lines.
+pub struct LineByLine {
     format: Format,
-) {
-    let Announced::Payload(mut left) = announced else {
-        return;
-    };
-    while left > 0 {
-        let Some((_, body)) = lines.next() else {
-            break;
-        };
-        let body = match format {
-            Format::OneChar => transcript::one_char(body).map_or(body, |(_, text)| text),
-            _ => transcript::split_prefix(body).1,
-        };
-        left = left.saturating_sub(body.len() + 2);
+    reader: Reader,
+    /// Bytes of a payload body still to skip (formats that print bodies as lines).
+    body_left: usize,
+    client: PayloadCommands,
+    server: PayloadCommands,
+    either: PayloadCommands,
+}
+
+impl LineByLine {
+    /// A reader of `format`; `head` is the log's start, from which a format may learn its
+    /// layout (a one-character transcript in a Markdown fence).
+    pub fn new(format: Format, head: &[u8]) -> Self {
+        LineByLine {
+            format,
+            reader: Reader::new(format, head),
+            body_left: 0,
+            client: PayloadCommands::for_direction(Direction::ClientToServer),
+            server: PayloadCommands::for_direction(Direction::ServerToClient),
+            either: PayloadCommands::either_direction(),
+        }
+    }
+
+    /// The protocol line `line` (the 1-based line `number`, its line end stripped) holds, if
+    /// any; lines of a payload body give none.
+    #[inline]
+    pub fn line<'a>(&mut self, number: usize, line: &'a [u8]) -> Option<Entry<'a>> {
+        if self.body_left > 0 {
+            // Each body line is counted as its text (without the format's direction prefix)
+            // and CRLF.
+            let body = match self.format {
+                Format::OneChar => transcript::one_char(line).map_or(line, |(_, text)| text),
+                _ => transcript::split_prefix(line).1,
+            };
+            self.body_left = self.body_left.saturating_sub(body.len() + 2);
+            return None;
+        }
+        let entry = self.reader.read(number, line)?;
+        if self.format.bodies_as_lines() {
+            if let What::Command { direction, text } = &entry.what {
+                let table = match direction {
+                    Some(Direction::ClientToServer) => &self.client,
+                    Some(Direction::ServerToClient) => &self.server,
+                    None => &self.either,
+                };
+                // A length no payload can have skips nothing: every later line of a text log
+                // is still a line.
+                if let Announced::Payload(n) = table.announced(text, DEFAULT_MAX_PAYLOAD) {
+                    self.body_left = n;
+                }
+            }
+        }
+        Some(entry)
     }
 }
 

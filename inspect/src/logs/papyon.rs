@@ -28,26 +28,33 @@ enum Kind {
     Switchboard,
 }
 
-struct Connection<'a> {
-    label: &'a [u8],
+/// What is known of a connection: its kind. Its name is said once, in the entry that opens it
+/// (the reader keeps no text of the log, so that it can read one line at a time).
+struct Connection {
     kind: Kind,
 }
 
-pub(super) struct Papyon<'a> {
+pub(super) struct Papyon {
     /// emesene's window (`(HH:MM:SS) logger:message`) rather than the console.
     window: bool,
-    connections: Vec<Connection<'a>>,
+    connections: Vec<Connection>,
+    /// The key of `connections[0]`: older connections are forgotten past [`MAX_CONNECTIONS`].
+    first_key: u64,
 }
+
+/// Connections a papyon log's lines are routed among: the newest, which is where lines go.
+const MAX_CONNECTIONS: usize = 1024;
 
 const LEVELS: &[&[u8]] = &[b"DEBUG", b"INFO", b"WARNING", b"ERROR"];
 const LOGGER: &[u8] = b"papyon.transport";
 const SWITCHBOARD_VERBS: &[&[u8]] = &[b"ANS", b"CAL", b"JOI", b"IRO", b"BYE", b"ACK", b"NAK"];
 
-impl<'a> Papyon<'a> {
+impl Papyon {
     pub(super) fn console() -> Self {
         Papyon {
             window: false,
             connections: Vec::new(),
+            first_key: 0,
         }
     }
 
@@ -55,11 +62,12 @@ impl<'a> Papyon<'a> {
         Papyon {
             window: true,
             connections: Vec::new(),
+            first_key: 0,
         }
     }
 
     /// The time and the transport logger's message, or `None` for any other line.
-    fn message(&self, text: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
+    fn message<'a>(&self, text: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
         if self.window {
             let t = text.strip_prefix(b"(")?;
             let time = clock(t)?;
@@ -140,8 +148,8 @@ fn command_text(text: &[u8]) -> &[u8] {
     text.strip_suffix(b"\\r\\n").unwrap_or(text)
 }
 
-impl<'a> LineReader<'a> for Papyon<'a> {
-    fn read(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
+impl LineReader for Papyon {
+    fn read<'a>(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
         let (time, message) = self.message(text)?;
         let message = if self.window {
             unescape(message)
@@ -160,11 +168,14 @@ impl<'a> LineReader<'a> for Papyon<'a> {
                 let target = target.trim_ascii();
                 let start = memchr::memmem::find(text, target)?;
                 let label = &text[start..start + target.len()];
+                if self.connections.len() >= MAX_CONNECTIONS {
+                    self.connections.remove(0);
+                    self.first_key += 1;
+                }
                 self.connections.push(Connection {
-                    label,
                     kind: Kind::Unknown,
                 });
-                let key = (self.connections.len() - 1) as u64;
+                let key = self.first_key + (self.connections.len() - 1) as u64;
                 return Some(Entry {
                     line: number,
                     time: Some(time),
@@ -178,9 +189,10 @@ impl<'a> LineReader<'a> for Papyon<'a> {
             Cow::Borrowed(m) => Cow::Borrowed(command_text(&m[command..])),
             Cow::Owned(m) => Cow::Owned(command_text(&m[command..]).to_vec()),
         };
+        // The name was given with the connection's opening entry.
         let conn = self.route(direction, &text).map(|i| Conn {
-            key: i as u64,
-            label: self.connections[i].label,
+            key: self.first_key + i as u64,
+            label: b"",
         });
         Some(Entry {
             line: number,

@@ -12,8 +12,8 @@ use super::{Conn, Entry, LineReader, What, clock, trim_start};
 
 pub(super) struct Purple;
 
-impl<'a> LineReader<'a> for Purple {
-    fn read(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
+impl LineReader for Purple {
+    fn read<'a>(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
         let t = trim_start(text);
         let (time, rest) = match t {
             // Quoted in a C comment: no time, no category.

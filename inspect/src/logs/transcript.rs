@@ -42,8 +42,8 @@ fn command(number: usize, direction: Option<Direction>, text: &[u8]) -> Entry<'_
 /// when it reads as a command (its direction then unknown), so comments and prose stay out.
 pub(super) struct Transcript;
 
-impl<'a> LineReader<'a> for Transcript {
-    fn read(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
+impl LineReader for Transcript {
+    fn read<'a>(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
         match split_prefix(trim_start(text)) {
             (Some(direction), rest) => Some(command(number, Some(direction), rest)),
             (None, rest) => is_command(rest).then(|| command(number, None, rest)),
@@ -71,8 +71,8 @@ impl OneChar {
     }
 }
 
-impl<'a> LineReader<'a> for OneChar {
-    fn read(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
+impl LineReader for OneChar {
+    fn read<'a>(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
         let t = trim_start(text);
         if t.starts_with(b"```") {
             self.inside = !self.inside;
