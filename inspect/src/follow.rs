@@ -229,43 +229,17 @@ impl Follower {
     /// Takes the log's next entry.
     pub fn entry(&mut self, entry: &Entry<'_>) {
         let judging = self.judging;
-        let (session, conn) = match entry.conn {
+        let session = match entry.conn {
             Some(c) => {
                 let (slot, _) = self.conns.slot(c.key, judging);
-                // A connection's name, made once; anew when it is opened again (a papyon
-                // connection's name comes only with its opening).
-                let open = matches!(entry.what, What::Open);
-                if open || !self.labels.contains_key(&c.key) {
-                    if let Some(old) = self.labels.remove(&c.key) {
-                        self.report.retire(old);
-                    }
-                    let label = self
-                        .report
-                        .add_label(String::from_utf8_lossy(c.label).into_owned());
-                    self.labels.insert(c.key, label);
-                    // The names of connections no longer followed go, so that they do not
-                    // pile up over a long log (forgotten once the records naming them are
-                    // written).
-                    if self.labels.len() > 2 * MAX_LOG_CONNECTIONS {
-                        let (conns, report) = (&self.conns, &mut self.report);
-                        self.labels.retain(|key, label| {
-                            let keep = conns.follows(*key);
-                            if !keep {
-                                report.retire(*label);
-                            }
-                            keep
-                        });
-                    }
+                // A papyon connection's name comes only with its opening: kept then. Other
+                // names are made at the connection's first record (most lines make none).
+                if matches!(entry.what, What::Open) {
+                    self.name(c.key, c.label, true);
                 }
-                (
-                    &mut self.conns.sessions[slot],
-                    self.labels.get(&c.key).copied(),
-                )
+                &mut self.conns.sessions[slot]
             }
-            None => (
-                self.unlabelled.get_or_insert_with(|| judging.session()),
-                None,
-            ),
+            None => self.unlabelled.get_or_insert_with(|| judging.session()),
         };
         match &entry.what {
             What::Command { direction, text } => {
@@ -274,6 +248,7 @@ impl Follower {
                 if !Record::reported(&observation) {
                     return;
                 }
+                let conn = entry.conn.map(|c| self.name(c.key, c.label, false));
                 let store = &mut self.report.store;
                 let origin = Origin {
                     line: Some(entry.line),
@@ -291,6 +266,41 @@ impl Follower {
             What::Open => *session = judging.session(),
             What::Close => {}
         }
+    }
+
+    /// The report's name for connection `key` (`label`), made once, or anew when `fresh`.
+    #[inline]
+    fn name(&mut self, key: u64, label: &[u8], fresh: bool) -> u32 {
+        if !fresh {
+            if let Some(&name) = self.labels.get(&key) {
+                return name;
+            }
+        }
+        self.new_name(key, label)
+    }
+
+    #[cold]
+    fn new_name(&mut self, key: u64, label: &[u8]) -> u32 {
+        if let Some(old) = self.labels.remove(&key) {
+            self.report.retire(old);
+        }
+        let name = self
+            .report
+            .add_label(String::from_utf8_lossy(label).into_owned());
+        self.labels.insert(key, name);
+        // The names of connections no longer followed go, so that they do not pile up over a
+        // long log (each forgotten once the records naming it are written).
+        if self.labels.len() > 2 * MAX_LOG_CONNECTIONS {
+            let (conns, report) = (&self.conns, &mut self.report);
+            self.labels.retain(|key, name| {
+                let keep = conns.follows(*key);
+                if !keep {
+                    report.retire(*name);
+                }
+                keep
+            });
+        }
+        name
     }
 
     /// The report, with the log's counts.
