@@ -331,11 +331,20 @@ const BLOCK: usize = 64 * 1024;
 const BLOCKS_IN_FLIGHT: usize = 8;
 
 impl Blocks {
-    fn send(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
+    /// Sends what is held, up to its last line end (all of it when `whole`): a block ends where
+    /// a line does, so that a progress bar drawn between blocks never lands inside a line.
+    fn send(&mut self, whole: bool) -> io::Result<()> {
+        let end = if whole {
+            self.buf.len()
+        } else {
+            memchr::memrchr(b'\n', &self.buf).map_or(0, |i| i + 1)
+        };
+        if end == 0 {
             return Ok(());
         }
-        let block = std::mem::replace(&mut self.buf, Vec::with_capacity(BLOCK));
+        let mut block = std::mem::replace(&mut self.buf, Vec::with_capacity(BLOCK));
+        self.buf.extend_from_slice(&block[end..]);
+        block.truncate(end);
         self.tx
             .send(Message::Out(block))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the output was closed"))
@@ -346,13 +355,13 @@ impl Write for Blocks {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         self.buf.extend_from_slice(data);
         if self.buf.len() >= BLOCK {
-            self.send()?;
+            self.send(false)?;
         }
         Ok(data.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.send()
+        self.send(true)
     }
 }
 

@@ -528,3 +528,84 @@ fn streamed_logs_find_late_traffic_and_cut_long_lines() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The progress bar, on a terminal that shows the output too: every row of the table reaches
+/// the terminal whole (the bar is cleared while output is written), and the bar's estimate of
+/// the time left is never hours for a run of seconds.
+#[test]
+fn the_progress_bar_never_lands_inside_the_output() {
+    if Command::new("script").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("MSNP_XFR_CI").is_none(),
+            "`script` (util-linux) is needed for this test under CI"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED: the progress bar test needs `script` (util-linux) ***\n"
+        );
+        return;
+    }
+    let dir = scratch("progress");
+    let file = dir.join("big.pcap");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+    msnp_xfr_testkit::bigcap::write(&mut out, 20 << 20).unwrap();
+    drop(out);
+    let file = file.to_str().unwrap();
+    let plain = text(&run(&[file], b"").stdout);
+    let rows: std::collections::HashSet<&str> = plain
+        .lines()
+        .filter(|l| l.trim_start().starts_with('#'))
+        .collect();
+    assert!(rows.len() > 100, "{} rows", rows.len());
+    let tool = env!("CARGO_BIN_EXE_msnp-inspect");
+    let typescript = Command::new("script")
+        .args(["-qec", &format!("{tool} {file}"), "/dev/null"])
+        .env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&typescript.stdout);
+    // What stays on the screen: escape sequences dropped, each line as its last carriage
+    // return left it.
+    let mut clean = String::new();
+    let mut chars = shown.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        clean.push(c);
+    }
+    let mut seen = 0;
+    for line in clean.split('\n') {
+        let visible = line.rsplit('\r').find(|p| !p.is_empty()).unwrap_or("");
+        if visible.trim_start().starts_with('#') {
+            assert!(
+                rows.contains(visible.trim_end()),
+                "a row broken by the bar: {visible:?}"
+            );
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, rows.len(), "every row reached the terminal");
+    for (at, _) in clean.match_indices(" s left") {
+        let number: String = clean[..at]
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let left: u64 = number.parse().unwrap();
+        assert!(left < 600, "an estimate of {left} s for a run of seconds");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
