@@ -365,14 +365,12 @@ const CAPTURE_CONN_WIDTH: usize = "255.255.255.255:65535 -> 255.255.255.255:6553
 /// (days since the epoch; none for a log's time).
 fn instant(text: &str) -> Option<(i64, Option<i64>)> {
     let b = text.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = text.get(r)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
     let (date, clock) = if b.len() >= 20 && b.get(10) == Some(&b'T') {
-        let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (y, m, d) = (
+            digits(text, 0..4)?,
+            digits(text, 5..7)?,
+            digits(text, 8..10)?,
+        );
         // Days from the civil date (Howard Hinnant's algorithm, the inverse of rfc3339's).
         let y = if m <= 2 { y - 1 } else { y };
         let era = y.div_euclid(400);
@@ -388,13 +386,7 @@ fn instant(text: &str) -> Option<(i64, Option<i64>)> {
     if c.len() < 8 || c[2] != b':' || c[5] != b':' {
         return None;
     }
-    let field = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = clock.get(r)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
-    let secs = field(0..2)? * 3600 + field(3..5)? * 60 + field(6..8)?;
+    let secs = digits(clock, 0..2)? * 3600 + digits(clock, 3..5)? * 60 + digits(clock, 6..8)?;
     let mut micros = 0;
     if c.get(8) == Some(&b'.') || c.get(8) == Some(&b',') {
         let digits: String = clock[9..]
@@ -410,6 +402,14 @@ fn instant(text: &str) -> Option<(i64, Option<i64>)> {
     }
     let of_day = secs * 1_000_000 + micros;
     Some((date.map_or(0, |d| d * 86_400_000_000) + of_day, date))
+}
+
+/// The number written in decimal digits at `range` of `text`, digits only.
+fn digits(text: &str, range: std::ops::Range<usize>) -> Option<i64> {
+    let part = text.get(range)?;
+    part.bytes()
+        .all(|c| c.is_ascii_digit())
+        .then(|| part.parse().ok())?
 }
 
 /// `12.345678`: seconds, from microseconds.
