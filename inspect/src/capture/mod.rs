@@ -146,7 +146,10 @@ pub fn read_with(
             // Handed back for reuse; the reading thread may be gone already.
             let _ = empty_tx.send(batch);
         }
+        // The reading thread may be waiting for a batch to come back or to go out: either
+        // ends it.
         drop(full_rx);
+        drop(empty_tx);
         match reading.join() {
             Ok(result) => result,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -194,11 +197,16 @@ pub fn read_with(
 
 /// Batches on their way from the reading thread to the following one: a few, so that memory
 /// stays some megabytes whatever the capture.
-const BATCHES_IN_FLIGHT: usize = 4;
+const BATCHES_IN_FLIGHT: usize = 2;
+/// Every batch there is: those in flight, the one being filled and the one being followed.
+/// All are made at the start with their full room, so the memory they take is the same in
+/// every run; made as needed, their number followed the threads' timing (a test measuring the
+/// peak heap saw it vary by over a megabyte between runs).
+const BATCHES: usize = BATCHES_IN_FLIGHT + 2;
 /// A batch is handed over once its payload bytes reach this…
 const BATCH_BYTES: usize = 256 * 1024;
 /// …or it holds this many segments (most segments of a busy capture are bare acknowledgements).
-const BATCH_SEGMENTS: usize = 4096;
+const BATCH_SEGMENTS: usize = 2048;
 
 /// TCP segments taken out of consecutive packets, their payloads copied one after the other.
 #[derive(Default)]
@@ -209,6 +217,20 @@ struct Batch {
     last: (u64, Option<Timestamp>),
     /// The time of the capture's first packet, in the batch that holds it.
     first: Option<Timestamp>,
+}
+
+impl Batch {
+    /// An empty batch with room for a full one, so that filling it allocates nothing (unless a
+    /// packet is larger than [`BATCH_BYTES`]).
+    fn with_room() -> Batch {
+        Batch {
+            segments: Vec::with_capacity(BATCH_SEGMENTS),
+            // The packet that passes the mark is still added whole: the room then doubles, in
+            // the same batches in every run (they go round in turn).
+            bytes: Vec::with_capacity(BATCH_BYTES),
+            ..Batch::default()
+        }
+    }
 }
 
 /// A [`Segment`] in a [`Batch`]: its payload is a range of the batch's bytes.
@@ -234,17 +256,27 @@ fn split(
     empty: &mpsc::Receiver<Batch>,
 ) -> (Result<Option<file::Problem>, String>, UnreadLinks) {
     let mut packets = packet::Packets::default();
-    let mut batch = Batch::default();
+    let mut spare: Vec<Batch> = (0..BATCHES - 1).map(|_| Batch::with_room()).collect();
+    let mut batch = Batch::with_room();
     let mut gone = false;
     // Whether packets were read since the last batch was handed over.
     let mut fresh = false;
     let mut hand_over = |batch: &mut Batch| -> ControlFlow<()> {
-        let mut next = empty.try_recv().unwrap_or_default();
+        // A spare one, else the next given back (the following side is then behind: waiting
+        // here is what keeps the reading thread from running ahead of it).
+        let next = match spare.pop() {
+            Some(next) => Ok(next),
+            None => empty.recv(),
+        };
+        let Ok(mut next) = next else {
+            gone = true;
+            return ControlFlow::Break(());
+        };
         next.segments.clear();
         next.bytes.clear();
         // A batch that once held a huge packet does not keep its room.
-        if next.bytes.capacity() > 4 * BATCH_BYTES {
-            next.bytes = Vec::new();
+        if next.bytes.capacity() > 2 * BATCH_BYTES {
+            next.bytes = Vec::with_capacity(BATCH_BYTES);
         }
         next.last = batch.last;
         next.first = None;
