@@ -165,8 +165,8 @@ fn one_character_transcript_in_a_code_fence() {
             "9 C - MSNP13 request 2 XFR 2 SB",
             "10 S - MSNP13 sb 2 XFR 2 SB 10.0.0.2:1863 CKI 1.2.3 U messenger.msn.com",
             // The MSG body held `XFR 7 NS 0`: skipped by its length, never reported.
-            "14 C - MSNP13 request 4 XFR 4 SB",
-            "15 S - MSNP13 error-reply 4 code 913",
+            "16 C - MSNP13 request 4 XFR 4 SB",
+            "17 S - MSNP13 error-reply 4 code 913",
         ]
     );
     // The blockquote prose is no protocol line.
@@ -348,4 +348,76 @@ fn transcript_payload_lengths_are_read_as_the_decoder_reads_them() {
     );
     assert_eq!(lines(b"S: 241 5 7\n<ml/>\nS: XFR 0 NS 0\n"), [1, 3]);
     assert_eq!(lines(b"S: 913 5\nS: XFR 0 NS 0\n"), [1, 2]);
+}
+
+#[test]
+fn amsn_console_as_amsn_writes_it() {
+    let (report, got) = read("amsn-console.txt", &data("amsn-console.txt"), Format::Amsn);
+    assert_eq!(
+        got,
+        [
+            "8 S ns-sock4 MSNP12 ns 3 XFR 3 NS 203.0.113.64:1863 0 198.51.100.93:1863",
+            "13 C ns-sock6 MSNP12 request 9 XFR 9 SB",
+            "14 S ns-sock6 MSNP12 sb 9 XFR 9 SB 198.51.100.58:1863 CKI 1431.6767.154",
+            "23 C ns-sock6 MSNP12 request 10 XFR 10 SB",
+            "24 S ns-sock6 MSNP12 error-reply 10 code 913",
+        ]
+    );
+    // Two notification connections and a switchboard; `->ns- OUT` is the last one's.
+    assert_eq!(report.connections, 3);
+    let times: Vec<_> = report
+        .records
+        .iter()
+        .map(|r| r.expand(&report).time.map(str::to_string))
+        .collect();
+    assert_eq!(times[0].as_deref(), Some("09:14:03"));
+    assert_eq!(times[4].as_deref(), Some("09:14:36"));
+}
+
+/// Issue 21, item 2: a log that prints a payload command without its body (as msn-pecan does)
+/// loses none of the lines after it; a body that was printed is still skipped, even when its
+/// first line reads as a command.
+#[test]
+fn a_payload_announced_but_not_printed_swallows_nothing() {
+    let log = b"C: VER 1 MSNP8 CVR0\r\n\
+S: VER 1 MSNP8 CVR0\r\n\
+S: MSG Hotmail Hotmail 555\r\n\
+C: XFR 3 SB\r\n\
+S: XFR 3 SB 10.0.0.2:1863 CKI 1.2\r\n\
+C: XFR 4 SB\r\n\
+S: 913 4\r\n";
+    let (_, got) = read("log", log, Format::Transcript);
+    assert_eq!(
+        got,
+        [
+            "4 C - MSNP8 request 3 XFR 3 SB",
+            "5 S - MSNP8 sb 3 XFR 3 SB 10.0.0.2:1863 CKI 1.2",
+            "6 C - MSNP8 request 4 XFR 4 SB",
+            "7 S - MSNP8 error-reply 4 code 913",
+        ]
+    );
+    // The same lines before a long log go on: they are given back once the lines pass the
+    // announced length, in order, with the line that passed it.
+    let mut long = log.to_vec();
+    for trid in 5..40 {
+        long.extend_from_slice(format!("C: PNG\r\nS: QNG {trid}\r\n").as_bytes());
+    }
+    long.extend_from_slice(b"C: XFR 99 SB\r\n");
+    let (_, got_long) = read("log", &long, Format::Transcript);
+    assert_eq!(got_long[..4], got[..]);
+    assert_eq!(got_long[4], "78 C - MSNP8 request 99 XFR 99 SB");
+    // One-character transcripts too; and a body that was printed, a command-like line in it,
+    // is skipped to the byte.
+    let onechar = b"> VER 1 MSNP8 CVR0\n< VER 1 MSNP8 CVR0\n< MSG Hotmail Hotmail 200\n\
+> XFR 3 SB\n< XFR 3 SB 10.0.0.2:1863 CKI 1.2\n> MSG 4 N 41\n> MIME-Version: 1.0\n> XFR 7 SB\n\
+> hello world!\n> XFR 8 SB\n";
+    let (_, got) = read("log", onechar, Format::OneChar);
+    assert_eq!(
+        got,
+        [
+            "4 C - MSNP8 request 3 XFR 3 SB",
+            "5 S - MSNP8 sb 3 XFR 3 SB 10.0.0.2:1863 CKI 1.2",
+            "10 C - MSNP8 request 8 XFR 8 SB",
+        ]
+    );
 }

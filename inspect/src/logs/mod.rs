@@ -31,7 +31,7 @@ pub enum Format {
     Papyon,
     /// emesene's debug window: `(HH:MM:SS) papyon.transport:>>> XFR 20 SB`, HTML-escaped or not.
     Emesene,
-    /// aMSN's protocol console: `->NS XFR 12 SB`, `<-SB …`.
+    /// aMSN's protocol console: `[09:14:03] ->ns-sock4 XFR 12 SB`, `<-sb-sock9 …`; `->NS …`.
     Amsn,
 }
 
@@ -152,7 +152,7 @@ impl Reader {
             Format::Escargot => Reader::Escargot(escargot::Escargot),
             Format::Papyon => Reader::Papyon(papyon::Papyon::console()),
             Format::Emesene => Reader::Papyon(papyon::Papyon::window()),
-            Format::Amsn => Reader::Amsn(amsn::Amsn),
+            Format::Amsn => Reader::Amsn(amsn::Amsn::default()),
         }
     }
 
@@ -200,6 +200,8 @@ pub struct LineByLine {
     reader: Reader,
     /// Bytes of a payload body still to skip (formats that print bodies as lines).
     body_left: usize,
+    /// The next line is the body's first, which tells whether the body was printed at all.
+    body_first: bool,
     client: PayloadCommands,
     server: PayloadCommands,
     either: PayloadCommands,
@@ -213,6 +215,7 @@ impl LineByLine {
             format,
             reader: Reader::new(format, head),
             body_left: 0,
+            body_first: false,
             client: PayloadCommands::for_direction(Direction::ClientToServer),
             server: PayloadCommands::for_direction(Direction::ServerToClient),
             either: PayloadCommands::either_direction(),
@@ -223,6 +226,22 @@ impl LineByLine {
     /// any; lines of a payload body give none.
     #[inline]
     pub fn line<'a>(&mut self, number: usize, line: &'a [u8]) -> Option<Entry<'a>> {
+        if self.body_left > 0 && std::mem::take(&mut self.body_first) {
+            // Some logs print a payload command without its body (msn-pecan prints `MSG
+            // Hotmail Hotmail 555` and then the next command). The first line of every MSNP
+            // payload is a MIME header, XML, a hash, a list or binary, never a command: a first
+            // line that is a command line of the log, marked with its direction, means the body
+            // was not printed, and nothing is skipped. (Unless it is all of the body to the
+            // byte: such a body of one command-like line stays a body.)
+            if let Some(entry) = self.reader.read(number, line) {
+                if matches!(&entry.what, What::Command { text, direction: Some(_) }
+                    if is_command(text) && text.len() + 2 != self.body_left)
+                {
+                    self.body_left = 0;
+                    return Some(self.announced(entry));
+                }
+            }
+        }
         if self.body_left > 0 {
             // Each body line is counted as its text (without the format's direction prefix)
             // and CRLF.
@@ -234,6 +253,12 @@ impl LineByLine {
             return None;
         }
         let entry = self.reader.read(number, line)?;
+        Some(self.announced(entry))
+    }
+
+    /// `entry`, the payload it announces (in formats that print bodies as lines) to be skipped.
+    #[inline]
+    fn announced<'a>(&mut self, entry: Entry<'a>) -> Entry<'a> {
         if self.format.bodies_as_lines() {
             if let What::Command { direction, text } = &entry.what {
                 let table = match direction {
@@ -245,10 +270,11 @@ impl LineByLine {
                 // is still a line.
                 if let Announced::Payload(n) = table.announced(text, DEFAULT_MAX_PAYLOAD) {
                     self.body_left = n;
+                    self.body_first = n > 0;
                 }
             }
         }
-        Some(entry)
+        entry
     }
 }
 
@@ -289,6 +315,70 @@ fn trim_start(text: &[u8]) -> &[u8] {
         }
         _ => text,
     }
+}
+
+/// Forum markup (BBCode) that people wrap around what they paste: tags of these names are taken
+/// out of a command wherever they are, with their values (`[color=#0000FF]`).
+const MARKUP_TAGS: &[&[u8]] = &[
+    b"email", b"url", b"color", b"colour", b"b", b"i", b"u", b"s", b"code", b"quote", b"size",
+    b"font", b"tt",
+];
+
+/// The length of the forum tag at the start of `text` (`[email]`, `[/url]`, `[color=red]`), if
+/// one is.
+fn markup_tag(text: &[u8]) -> Option<usize> {
+    let inner = text.strip_prefix(b"[")?;
+    let inner = inner.strip_prefix(b"/").unwrap_or(inner);
+    let close = memchr::memchr(b']', inner)?;
+    let tag = &inner[..close];
+    let name = tag.split(|&b| b == b'=').next().unwrap_or(tag);
+    // A value never holds a space in what forums write; a time `[09:14:03]` is no tag.
+    let known = MARKUP_TAGS.iter().any(|t| t.eq_ignore_ascii_case(name));
+    (known && !tag.contains(&b' ')).then_some(text.len() - inner.len() + close + 1)
+}
+
+/// Forum markup undone: `USR 5 OK [email]a@b.com[/email] 1 0` → `USR 5 OK a@b.com 1 0`.
+fn unmarkup(text: &[u8]) -> Cow<'_, [u8]> {
+    let Some(first) = memchr::memchr(b'[', text) else {
+        return Cow::Borrowed(text);
+    };
+    if !memchr::memchr_iter(b'[', &text[first..]).any(|i| markup_tag(&text[first + i..]).is_some())
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = memchr::memchr(b'[', rest) {
+        out.extend_from_slice(&rest[..i]);
+        rest = &rest[i..];
+        match markup_tag(rest) {
+            Some(n) => rest = &rest[n..],
+            None => {
+                out.push(b'[');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.extend_from_slice(rest);
+    Cow::Owned(out)
+}
+
+/// `text` without the forum tags wrapped around it as a whole (`[color=red]…[/color]`), which
+/// a pasted log puts around whole lines.
+fn unwrap_markup(mut text: &[u8]) -> &[u8] {
+    while let Some(n) = markup_tag(text) {
+        text = &text[n..];
+    }
+    while text.ends_with(b"]") {
+        let Some(open) = memchr::memrchr(b'[', text) else {
+            break;
+        };
+        match markup_tag(&text[open..]) {
+            Some(n) if open + n == text.len() => text = text[..open].trim_ascii_end(),
+            _ => break,
+        }
+    }
+    text
 }
 
 /// `HH:MM:SS` at the start of `text`.
@@ -382,6 +472,30 @@ mod tests {
     fn lines_are_numbered_and_stripped() {
         let got: Vec<_> = lines(b"a\r\nb\n\nc").collect();
         assert_eq!(got, [(1, &b"a"[..]), (2, b"b"), (3, b""), (4, b"c")]);
+    }
+
+    #[test]
+    fn markup_is_undone() {
+        assert_eq!(
+            &*unmarkup(b"USR 5 OK [email]a@b.com[/email] 1 0"),
+            b"USR 5 OK a@b.com 1 0"
+        );
+        assert_eq!(
+            &*unmarkup(b"[COLOR=#0000ff]XFR 3 NS[/COLOR] [url=http://x]y[/url]"),
+            b"XFR 3 NS y"
+        );
+        // Brackets that are no tag stay: a time, an IPv6 address, a list.
+        assert!(matches!(unmarkup(b"XFR 1 SB"), Cow::Borrowed(_)));
+        assert!(matches!(
+            unmarkup(b"[09:14:03] [::1]:1863 [a b]"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(&*unmarkup(b"a [x] [email]c"), b"a [x] c");
+        assert_eq!(
+            unwrap_markup(b"[color=red][b]XFR 1 SB[/b][/color]"),
+            b"XFR 1 SB"
+        );
+        assert_eq!(unwrap_markup(b"XFR 1 SB [x]"), b"XFR 1 SB [x]");
     }
 
     #[test]

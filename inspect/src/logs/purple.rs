@@ -4,11 +4,9 @@
 //! Also as pasted: the leading `(` lost; quoted in a C comment (`\t * C: NS 000: …`, no time,
 //! no category); forum markup around a token (`[email]a@b.com[/email]`).
 
-use std::borrow::Cow;
-
 use msnp_xfr::Direction;
 
-use super::{Conn, Entry, LineReader, What, clock, trim_start};
+use super::{Conn, Entry, LineReader, What, clock, trim_start, unmarkup};
 
 pub(super) struct Purple;
 
@@ -65,38 +63,5 @@ impl LineReader for Purple {
                 text: unmarkup(&rest[11..]),
             },
         })
-    }
-}
-
-/// Forum markup around a token undone: `[email]a@b.com[/email]` → `a@b.com` (also `[url]`).
-fn unmarkup(text: &[u8]) -> Cow<'_, [u8]> {
-    if memchr::memchr(b'[', text).is_none() {
-        return Cow::Borrowed(text);
-    }
-    let mut out = text.to_vec();
-    for tag in [&b"email"[..], b"url"] {
-        for pattern in [
-            [&b"["[..], tag, b"]"].concat(),
-            [&b"[/"[..], tag, b"]"].concat(),
-        ] {
-            while let Some(i) = memchr::memmem::find(&out, &pattern) {
-                out.drain(i..i + pattern.len());
-            }
-        }
-    }
-    Cow::Owned(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markup_is_undone() {
-        assert_eq!(
-            &*unmarkup(b"USR 5 OK [email]a@b.com[/email] 1 0"),
-            b"USR 5 OK a@b.com 1 0"
-        );
-        assert!(matches!(unmarkup(b"XFR 1 SB"), Cow::Borrowed(_)));
     }
 }
