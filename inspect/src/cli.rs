@@ -179,6 +179,7 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Args, Usag
                         let names: Vec<_> = ["pcap", "pcapng"]
                             .into_iter()
                             .chain(Format::ALL.iter().map(|f| f.name()))
+                            .chain(["generic"])
                             .collect();
                         Usage::Wrong(format!(
                             "--format: {text:?} is none of {}",
@@ -394,7 +395,8 @@ fn inspect_log(
                 String::new()
             };
             Err(Failure::NoTraffic(format!(
-                "{name}: no MSNP traffic found{within} (tried the log formats {})",
+                "{name}: no MSNP traffic found{within} (tried the log formats {} and the generic \
+                 reader)",
                 tried.join(", ")
             )))
         }

@@ -104,6 +104,11 @@ pub trait Context {
     fn file(&self) -> &str;
     /// The store.
     fn store(&self) -> &Store;
+    /// The log format the input was read as (`generic`: by the generic reader); none for a
+    /// capture.
+    fn log_format(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Where a line came from, as the input can tell. Names (the connection's, the gateway
@@ -274,6 +279,9 @@ pub struct Expanded<'r> {
     /// Wireshark's `tcp.stream` of the TCP connection that carried the line
     /// (`tcp.stream == N` shows it there); null in logs.
     pub tcp_stream: Option<u32>,
+    /// The log format the line was read as: `generic` where the generic reader found it in a
+    /// log of no known format; null in captures.
+    pub log_format: Option<&'static str>,
     /// The human table's fields column.
     #[serde(skip)]
     pub fields: String,
@@ -435,6 +443,7 @@ impl Record {
             gateway_session: label(o.gateway_session),
             followed_by: label(self.followed_by),
             tcp_stream: o.stream,
+            log_format: report.log_format(),
             fields: String::new(),
             notes: String::new(),
         };

@@ -420,7 +420,7 @@ fn seconds(micros: i64) -> String {
 }
 
 /// The JSON keys, in order: CSV's header.
-const CSV_KEYS: [&str; 30] = [
+const CSV_KEYS: [&str; 31] = [
     "file",
     "line",
     "dir",
@@ -451,6 +451,7 @@ const CSV_KEYS: [&str; 30] = [
     "gateway_session",
     "followed_by",
     "tcp_stream",
+    "log_format",
 ];
 
 /// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line end.
@@ -490,6 +491,13 @@ impl Context for Report {
 
     fn store(&self) -> &Store {
         &self.store
+    }
+
+    fn log_format(&self) -> Option<&'static str> {
+        match self.input {
+            Input::Log(format) => Some(format.name()),
+            Input::Capture { .. } => None,
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// Every key of a JSON record, in order: the first twenty are the original ones, the others
 /// were added at the end.
-const KEYS: [&str; 30] = [
+const KEYS: [&str; 31] = [
     "file",
     "line",
     "dir",
@@ -39,6 +39,7 @@ const KEYS: [&str; 30] = [
     "gateway_session",
     "followed_by",
     "tcp_stream",
+    "log_format",
 ];
 
 fn data(name: &str) -> String {
@@ -365,7 +366,7 @@ fn no_msnp_traffic_exits_3_and_names_the_formats_tried() {
     assert_eq!(
         err,
         format!(
-            "msnp-inspect: {prose}: no MSNP traffic found (tried the log formats purple, escargot, papyon, emesene, amsn, transcript, onechar)\n"
+            "msnp-inspect: {prose}: no MSNP traffic found (tried the log formats purple, pecan, escargot, papyon, emesene, amsn, transcript, onechar and the generic reader)\n"
         )
     );
     // Traffic but no XFR is no error: the summary says what was read.
@@ -400,7 +401,7 @@ fn a_forced_format_overrides_detection() {
     assert_eq!(out.status.code(), Some(3));
     let out = inspect(&["--format", "nonsense", &data("amsn.txt")], None);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("--format: \"nonsense\" is none of pcap, pcapng, purple, escargot, papyon, emesene, amsn, transcript, onechar"));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("--format: \"nonsense\" is none of pcap, pcapng, purple, pecan, escargot, papyon, emesene, amsn, transcript, onechar, generic"));
 }
 
 #[test]

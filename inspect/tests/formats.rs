@@ -396,8 +396,7 @@ S: 913 4\r\n";
             "7 S - MSNP8 error-reply 4 code 913",
         ]
     );
-    // The same lines before a long log go on: they are given back once the lines pass the
-    // announced length, in order, with the line that passed it.
+    // Nor any line after them, however long the log goes on past the announced length.
     let mut long = log.to_vec();
     for trid in 5..40 {
         long.extend_from_slice(format!("C: PNG\r\nS: QNG {trid}\r\n").as_bytes());
@@ -406,6 +405,7 @@ S: 913 4\r\n";
     let (_, got_long) = read("log", &long, Format::Transcript);
     assert_eq!(got_long[..4], got[..]);
     assert_eq!(got_long[4], "78 C - MSNP8 request 99 XFR 99 SB");
+    assert_eq!(got_long.len(), 5);
     // One-character transcripts too; and a body that was printed, a command-like line in it,
     // is skipped to the byte.
     let onechar = b"> VER 1 MSNP8 CVR0\n< VER 1 MSNP8 CVR0\n< MSG Hotmail Hotmail 200\n\

@@ -136,14 +136,33 @@ fn html(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// The shapes a format is rendered in: its own (0), or another it takes (1): aMSN's console as
+/// older excerpts show it, msn-pecan behind libpurple's prefix, a transcript that prints
+/// payload commands without their bodies; for the generic reader, a logger's prefix on every
+/// line, bodies too (0), JSON Lines (1) and XML elements (2), bodies inline.
+const SHAPES: &[(Format, u8)] = &[
+    (Format::Amsn, 1),
+    (Format::Pecan, 1),
+    (Format::Transcript, 1),
+    (Format::Generic, 0),
+    (Format::Generic, 1),
+    (Format::Generic, 2),
+];
+
 /// The session as a log of `format`, with some prose around it.
 fn render(s: &Session, format: Format) -> String {
+    render_shape(s, format, 0)
+}
+
+/// The session as a log of `format` in its `shape` (see [`SHAPES`]).
+fn render_shape(s: &Session, format: Format, shape: u8) -> String {
     let mut out = String::from("Log of one session, written for a test.\n\n");
     if format == Format::OneChar {
         out.push_str("> Quoted prose, not a command.\n\n```\n");
     }
     let mut conn = 0;
-    let connect = |out: &mut String, conn: u32| match format {
+    let connect = |out: &mut String, conn: u32| {
+        match format {
         Format::Papyon => out.push_str(&format!(
             "[12:00:00 DEBUG papyon.transport] <-> Connecting to 192.0.2.{conn}:1863\n"
         )),
@@ -151,7 +170,11 @@ fn render(s: &Session, format: Format) -> String {
             "(12:00:00) papyon.transport:&lt;-&gt; Connecting to 192.0.2.{conn}:1863\n"
         )),
         Format::Escargot => out.push_str(&format!("NS/{conn:04x} con\n")),
+        Format::Amsn if shape == 0 => out.push_str(&format!(
+            "[12:00:00] ::Proxy::ProxyDirect{conn}\n[12:00:00] < Connected to: 192.0.2.{conn} 1863 >\n"
+        )),
         _ => {}
+    }
     };
     connect(&mut out, conn);
     for line in lines(s) {
@@ -182,10 +205,45 @@ fn render(s: &Session, format: Format) -> String {
                 html(if c { ">>>" } else { "<<<" }),
                 html(cmd)
             ),
-            Format::Amsn => format!("{} {cmd}\n", if c { "->NS" } else { "<-NS" }),
+            Format::Amsn if shape == 1 => format!("{} {cmd}\n", if c { "->NS" } else { "<-NS" }),
+            Format::Amsn => format!(
+                "[12:00:00] {}ns-sock{conn} {cmd}\n\n",
+                if c { "->" } else { "<-" }
+            ),
+            Format::Generic => match shape {
+                0 => format!(
+                    "2010-03-14 12:00:00,{:03} DEBUG [msn.conn] {}: {cmd}\n",
+                    out.len() % 1000,
+                    if c { "send" } else { "recv" }
+                ),
+                1 => format!(
+                    "{{\"t\":\"12:00:00\",\"dir\":\"{}\",\"data\":\"{}\\r\\n{}\"}}\n",
+                    if c { "out" } else { "in" },
+                    cmd.replace('"', "\\\""),
+                    line.body.as_deref().unwrap_or("").replace("\r\n", "\\r\\n")
+                ),
+                _ => format!(
+                    "<line time=\"12:00:00\" dir=\"{}\">{}&#13;&#10;{}</line>\n",
+                    if c { "out" } else { "in" },
+                    html(cmd),
+                    html(line.body.as_deref().unwrap_or("")).replace("\r\n", "&#13;&#10;")
+                ),
+            },
+            Format::Pecan => format!(
+                "{}INFO cmd/cmdproc.c:110:show_debug_cmd() {}: {conn:03}: ns: {cmd}\n\
+                 DEBUG io/pn_node.c:300:read_cb() 42 bytes\n",
+                if shape == 1 {
+                    "(12:00:00) msn-pecan: "
+                } else {
+                    ""
+                },
+                if c { "C" } else { "S" }
+            ),
         });
         if let Some(body) = &line.body {
             match format {
+                // Commands only.
+                Format::Transcript if shape == 1 => {}
                 // Bodies as lines, counted against the length.
                 Format::Transcript => {
                     out.push_str(&body.replace("\r\n", "\n"));
@@ -205,8 +263,19 @@ fn render(s: &Session, format: Format) -> String {
                     out.push_str(&body.replace("\r\n", "\n"));
                     out.push('\n');
                 }
-                // libpurple prints commands only.
-                Format::Purple => {}
+                // libpurple and msn-pecan print commands only.
+                Format::Purple | Format::Pecan => {}
+                // The logger's prefix on every line of the body.
+                Format::Generic if shape == 0 => {
+                    for l in body.split("\r\n") {
+                        out.push_str(&format!(
+                            "2010-03-14 12:00:00,{:03} DEBUG [msn.conn] recv: {l}\n",
+                            out.len() % 1000
+                        ));
+                    }
+                }
+                // Inline, with the command.
+                Format::Generic => {}
             }
         }
     }
@@ -248,6 +317,11 @@ proptest! {
             let text = render(&s, format);
             prop_assert_eq!(logs::detect(text.as_bytes()), Some(format), "{}", text);
             prop_assert_eq!(&essence(&text, format), &expected, "{:?}\n{}", format, text);
+        }
+        for &(format, shape) in SHAPES {
+            let text = render_shape(&s, format, shape);
+            prop_assert_eq!(logs::detect(text.as_bytes()), Some(format), "{}", text);
+            prop_assert_eq!(&essence(&text, format), &expected, "{:?} {}\n{}", format, shape, text);
         }
     }
 }

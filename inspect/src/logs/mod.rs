@@ -12,7 +12,9 @@ use msnp_xfr::{Announced, DEFAULT_MAX_PAYLOAD, Direction, PayloadCommands};
 
 mod amsn;
 mod escargot;
+mod generic;
 mod papyon;
+mod pecan;
 mod purple;
 mod transcript;
 
@@ -33,12 +35,21 @@ pub enum Format {
     Emesene,
     /// aMSN's protocol console: `[09:14:03] ->ns-sock4 XFR 12 SB`, `<-sb-sock9 …`; `->NS …`.
     Amsn,
+    /// msn-pecan's debug log, plain or behind libpurple's prefix:
+    /// `INFO cmd/cmdproc.c:110:show_debug_cmd() C: 000: ns: XFR 12 SB`.
+    Pecan,
+    /// No format this tool knows: MSNP commands found inside any log text, after a prefix that
+    /// repeats from line to line, in JSON strings or XML elements (see the generic reader's
+    /// notes). Tried only when no known format finds a command line.
+    Generic,
 }
 
 impl Format {
-    /// Every format, in the order detection prefers them on a tie.
-    pub const ALL: [Format; 7] = [
+    /// Every known format, in the order detection prefers them on a tie (the generic reader,
+    /// tried after them all, is not among them).
+    pub const ALL: [Format; 8] = [
         Format::Purple,
+        Format::Pecan,
         Format::Escargot,
         Format::Papyon,
         Format::Emesene,
@@ -57,6 +68,8 @@ impl Format {
             Format::Papyon => "papyon",
             Format::Emesene => "emesene",
             Format::Amsn => "amsn",
+            Format::Pecan => "pecan",
+            Format::Generic => "generic",
         }
     }
 
@@ -70,12 +83,17 @@ impl Format {
             Format::Papyon => "papyon/emesene console",
             Format::Emesene => "emesene debug window",
             Format::Amsn => "aMSN protocol console",
+            Format::Pecan => "msn-pecan debug log",
+            Format::Generic => "log of no known format, by the generic reader",
         }
     }
 
     /// The format named `name` (see [`name`](Format::name)).
     pub fn from_name(name: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.name() == name)
+        Format::ALL
+            .into_iter()
+            .chain([Format::Generic])
+            .find(|f| f.name() == name)
     }
 
     /// Whether payload bodies appear in the log as ordinary lines after their command, to be
@@ -141,6 +159,8 @@ enum Reader {
     Escargot(escargot::Escargot),
     Papyon(papyon::Papyon),
     Amsn(amsn::Amsn),
+    Pecan(pecan::Pecan),
+    Generic(Box<generic::Generic>),
 }
 
 impl Reader {
@@ -153,6 +173,8 @@ impl Reader {
             Format::Papyon => Reader::Papyon(papyon::Papyon::console()),
             Format::Emesene => Reader::Papyon(papyon::Papyon::window()),
             Format::Amsn => Reader::Amsn(amsn::Amsn::default()),
+            Format::Pecan => Reader::Pecan(pecan::Pecan),
+            Format::Generic => Reader::Generic(Box::new(generic::Generic::new(text))),
         }
     }
 
@@ -165,6 +187,8 @@ impl Reader {
             Reader::Escargot(r) => r.read(number, line),
             Reader::Papyon(r) => r.read(number, line),
             Reader::Amsn(r) => r.read(number, line),
+            Reader::Pecan(r) => r.read(number, line),
+            Reader::Generic(r) => r.read(number, line),
         }
     }
 }
@@ -279,7 +303,7 @@ impl LineByLine {
 }
 
 /// Verbs of MSNP2–MSNP21 commands, for telling protocol lines from prose.
-const VERBS: &[&[u8; 3]] = &[
+pub(crate) const VERBS: &[&[u8; 3]] = &[
     b"ACK", b"ADC", b"ADD", b"ADG", b"ADL", b"ANS", b"BLP", b"BPR", b"BYE", b"CAL", b"CHG", b"CHL",
     b"CVR", b"DEL", b"FLN", b"FQY", b"GCF", b"GTC", b"ILN", b"INF", b"IPG", b"IRO", b"JOI", b"LSG",
     b"LST", b"MSG", b"NAK", b"NFY", b"NLN", b"NOT", b"OUT", b"PNG", b"PRP", b"PUT", b"QNG", b"QRY",
@@ -302,14 +326,30 @@ pub fn is_command(text: &[u8]) -> bool {
     }
 }
 
-/// Strips leading spaces and tabs.
+/// Whether a line that reads as a command is rather prose or source code: a field after the
+/// verb ends like a word of a sentence (`,` `.` `;` `:` `!` `?` `)`) or holds quotes,
+/// backticks, `%` or brackets of code. No MSNP command has such fields (cookies and versions
+/// hold dots inside, never at the end).
+pub(crate) fn prose_like(text: &[u8]) -> bool {
+    text.split(|&b| b == b' ').skip(1).any(|f| {
+        matches!(
+            f.last(),
+            Some(b',' | b'.' | b';' | b':' | b'!' | b'?' | b')')
+        ) || f
+            .iter()
+            .any(|b| matches!(b, b'`' | b'"' | b'%' | b'(' | b'{' | b'}'))
+    })
+}
+
+/// Strips leading spaces, tabs and carriage returns (emesene 1 starts each of its lines with
+/// a CR, to overwrite what the console showed).
 #[inline]
 fn trim_start(text: &[u8]) -> &[u8] {
     match text.first() {
-        Some(b' ' | b'\t') => {
+        Some(b' ' | b'\t' | b'\r') => {
             let n = text
                 .iter()
-                .take_while(|&&b| b == b' ' || b == b'\t')
+                .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\r'))
                 .count();
             &text[n..]
         }
@@ -432,10 +472,17 @@ pub fn scores(text: &[u8]) -> Vec<(Format, usize)> {
     }
 }
 
-/// The format of `text`: the one that finds the most MSNP command lines, if any does.
+/// The format of `text`: the known one that finds the most MSNP command lines, if any does;
+/// else the generic reader, if it finds any.
 pub fn detect(text: &[u8]) -> Option<Format> {
     let best = scores(text)[0];
-    (best.1 > 0).then_some(best.0)
+    if best.1 > 0 {
+        return Some(best.0);
+    }
+    let mut generic = Reader::new(Format::Generic, text);
+    lines(text)
+        .any(|(number, line)| generic.read(number, line).is_some())
+        .then_some(Format::Generic)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use msnp_xfr::Direction;
 
-use super::{Entry, LineReader, What, is_command, trim_start};
+use super::{Entry, LineReader, What, is_command, prose_like, trim_start};
 
 const PREFIXES: &[(&[u8], Direction)] = &[
     (b"C:", Direction::ClientToServer),
@@ -46,7 +46,9 @@ impl LineReader for Transcript {
     fn read<'a>(&mut self, number: usize, text: &'a [u8]) -> Option<Entry<'a>> {
         match split_prefix(trim_start(text)) {
             (Some(direction), rest) => Some(command(number, Some(direction), rest)),
-            (None, rest) => is_command(rest).then(|| command(number, None, rest)),
+            (None, rest) => {
+                (is_command(rest) && !prose_like(rest)).then(|| command(number, None, rest))
+            }
         }
     }
 }
@@ -82,7 +84,7 @@ impl LineReader for OneChar {
             return None;
         }
         let (direction, rest) = one_char(t)?;
-        is_command(rest).then(|| command(number, Some(direction), rest))
+        (is_command(rest) && !prose_like(rest)).then(|| command(number, Some(direction), rest))
     }
 }
 
