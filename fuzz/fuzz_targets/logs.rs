@@ -1,7 +1,7 @@
 //! Any bytes as a text log in one of msnp-inspect's formats, its connections followed strictly
-//! or leniently (the first byte picks both): no panic, line numbers rise, and every XFR read for
-//! a known version round-trips. One input in eight also goes through detection, which reads it
-//! in every format.
+//! or leniently (the first byte picks both; the generic reader is a format here): no panic, line
+//! numbers rise, and every XFR read for a known version round-trips. One input in eight also
+//! goes through detection, which reads it in every format.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,8 +14,9 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, text)) = data.split_first() else {
         return;
     };
-    let format = Format::ALL[usize::from(pick & 7) % Format::ALL.len()];
-    let mode = if pick & 8 == 0 {
+    let formats: Vec<Format> = Format::ALL.into_iter().chain([Format::Generic]).collect();
+    let format = formats[usize::from(pick & 15) % formats.len()];
+    let mode = if pick & 16 == 0 {
         Mode::Lenient
     } else {
         Mode::Strict
@@ -40,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     });
-    if pick & 0x70 == 0 {
+    if pick & 0xE0 == 0 {
         let _ = logs::detect(text);
     }
 });

@@ -366,9 +366,24 @@ fn no_msnp_traffic_exits_3_and_names_the_formats_tried() {
     assert_eq!(
         err,
         format!(
-            "msnp-inspect: {prose}: no MSNP traffic found (tried the log formats purple, pecan, escargot, papyon, emesene, amsn, transcript, onechar and the generic reader)\n"
+            "msnp-inspect: {prose}: no MSNP traffic found (tried the log formats purple, pecan, kopete, miranda, escargot, papyon, emesene, amsn, transcript, onechar and the generic reader)\n"
         )
     );
+    // Issue 21: documentation and source code that mention XFR (inline, in lists, in string
+    // literals and comments) are no log either, whatever reader tries them.
+    for name in ["docs.md", "source.c"] {
+        let out = inspect(&["--json", &data(name)], None);
+        assert_eq!(out.status.code(), Some(3), "{name}");
+        assert!(
+            out.stdout.is_empty(),
+            "{name}: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("no MSNP traffic found"),
+            "{name}"
+        );
+    }
     // Traffic but no XFR is no error: the summary says what was read.
     let out = inspect(&[&data("no-xfr.log")], None);
     assert_eq!(out.status.code(), Some(0));
@@ -401,7 +416,7 @@ fn a_forced_format_overrides_detection() {
     assert_eq!(out.status.code(), Some(3));
     let out = inspect(&["--format", "nonsense", &data("amsn.txt")], None);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("--format: \"nonsense\" is none of pcap, pcapng, purple, pecan, escargot, papyon, emesene, amsn, transcript, onechar, generic"));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("--format: \"nonsense\" is none of pcap, pcapng, purple, pecan, kopete, miranda, escargot, papyon, emesene, amsn, transcript, onechar, generic"));
 }
 
 #[test]

@@ -421,3 +421,168 @@ S: 913 4\r\n";
         ]
     );
 }
+
+/// Each file's records, summed up as [`read`] does, and their time.
+fn summary(name: &str, expected: Format) -> Vec<String> {
+    let (report, lines) = read(name, &data(name), expected);
+    lines
+        .into_iter()
+        .zip(&report.records)
+        .map(|(line, record)| format!("{line} {}", record.expand(&report).time.unwrap_or("-")))
+        .collect()
+}
+
+/// Issue 21: msn-pecan plain, behind libpurple's prefix and in forum colour markup; its
+/// `MSG Hotmail Hotmail 555` has no body after it and swallows nothing.
+#[test]
+fn msn_pecan_plain_behind_libpurple_and_pasted() {
+    assert_eq!(
+        summary("pecan.txt", Format::Pecan),
+        [
+            "6 C 000: ns MSNP12 request 12 XFR 12 SB -",
+            "7 S 000: ns MSNP12 sb 12 XFR 12 SB 198.51.100.58:1863 CKI 1431.6767.154 -",
+            "11 C 000: ns MSNP12 request 13 XFR 13 SB 09:14:06",
+            "12 S 000: ns MSNP12 error-reply 13 code 913 09:14:06",
+        ]
+    );
+}
+
+/// Adium's debug log: libpurple's lines behind `HH:MM:SS: (Libpurple: msn) `.
+#[test]
+fn adium_debug_log() {
+    assert_eq!(
+        summary("adium.log", Format::Purple),
+        [
+            "6 S NS 000 MSNP15 ns 3 XFR 3 NS 203.0.113.64:1863 U D 21:40:13",
+            "9 C NS 000 MSNP15 request 9 XFR 9 SB 21:40:20",
+            "10 S NS 000 MSNP15 sb 9 XFR 9 SB 198.51.100.7:1863 CKI 22.33.44 U messenger.msn.com 1 21:40:20",
+        ]
+    );
+}
+
+/// Kopete: a received chunk goes on past its prefixed line; the MSG body in it (an XFR-like
+/// decoy on its last line) is skipped by its length.
+#[test]
+fn kopete_debug_output() {
+    assert_eq!(
+        summary("kopete.txt", Format::Kopete),
+        [
+            "5 C - MSNP9 request 10 XFR 10 SB -",
+            "11 S - MSNP9 sb 10 XFR 10 SB 198.51.100.5:1863 CKI 123.456 -",
+            "13 C - MSNP9 request 11 XFR 11 SB -",
+            "14 S - MSNP9 error-reply 11 code 913 -",
+        ]
+    );
+}
+
+/// Miranda NG's network log, as its text-mode file holds it (CR CR LF): a sent command from its
+/// dump, a received one from its `RECV:` line, never twice.
+#[test]
+fn miranda_network_log() {
+    assert_eq!(
+        summary("miranda.log", Format::Miranda),
+        [
+            "10 C - MSNP11 request 12 XFR 12 SB -",
+            "15 S - MSNP11 sb 12 XFR 12 SB 10.0.0.5:1863 CKI 123.456 14:03:23",
+        ]
+    );
+}
+
+/// telepathy-butterfly's Python logging and Empathy's saved debug window: papyon's lines.
+#[test]
+fn butterfly_and_empathy() {
+    assert_eq!(
+        summary("butterfly.log", Format::Papyon),
+        [
+            "5 C messenger.hotmail.com:1863 MSNP15 request 7 XFR 7 SB -",
+            "6 S messenger.hotmail.com:1863 MSNP15 sb 7 XFR 7 SB 198.51.100.4:1863 CKI 9.8.7 U messenger.msn.com 1 -",
+            "8 C messenger.hotmail.com:1863 MSNP15 request 8 XFR 8 SB 14:03:22",
+            "9 S messenger.hotmail.com:1863 MSNP15 error-reply 8 code 913 14:03:22",
+        ]
+    );
+}
+
+/// The generic reader: JSON Lines (a body inline, decoys in it), XML elements, and a
+/// logger's prefix with `Output:`/`Input:`; its records say so (`log_format` generic).
+#[test]
+fn generic_reader_on_json_xml_and_a_prefixed_log() {
+    assert_eq!(
+        summary("generic.jsonl", Format::Generic),
+        [
+            "5 C - MSNP15 request 7 XFR 7 SB 14:03:25",
+            "6 S - MSNP15 sb 7 XFR 7 SB 10.0.0.5:1863 CKI 123.456 U messenger.msn.com 1 14:03:25",
+        ]
+    );
+    assert_eq!(
+        summary("generic.xml", Format::Generic),
+        [
+            "6 C - MSNP8 request 4 XFR 4 SB 21:10:02",
+            "7 S - MSNP8 sb 4 XFR 4 SB 10.0.0.7:1863 CKI 55.66 21:10:02",
+            "8 C - MSNP8 request 5 XFR 5 SB 21:10:09",
+            "9 S - MSNP8 error-reply 5 code 913 21:10:09",
+        ]
+    );
+    assert_eq!(
+        summary("generic-prefix.log", Format::Generic),
+        [
+            "4 C - MSNP9 request 6 XFR 6 SB 18:00:02",
+            "5 S - MSNP9 sb 6 XFR 6 SB 198.51.100.3:1863 CKI 77.88 18:00:02",
+            "7 S - MSNP9 ns 7 XFR 7 NS 203.0.113.9:1863 0 198.51.100.1:1863 18:00:09",
+        ]
+    );
+    let report = follow::log("g", &data("generic.xml"), Format::Generic, LENIENT);
+    use msnp_inspect::record::Context;
+    assert_eq!(report.log_format(), Some("generic"));
+}
+
+/// A server's log says "send" of what the server sent: the generic reader learns the markers'
+/// sense from the commands' shapes.
+#[test]
+fn generic_reader_learns_a_servers_markers() {
+    let log = b"srv 01:00:00 conn=7 recv VER 1 MSNP8 CVR0\n\
+srv 01:00:00 conn=7 send VER 1 MSNP8\n\
+srv 01:00:01 conn=7 recv XFR 2 SB\n\
+srv 01:00:01 conn=7 send XFR 2 SB 10.1.1.1:1863 CKI 9.9\n";
+    let report = follow::log("s", log, Format::Generic, LENIENT);
+    let dirs: Vec<_> = report
+        .records
+        .iter()
+        .map(|r| r.expand(&report).dir.unwrap_or("-"))
+        .collect();
+    assert_eq!(dirs, ["C", "S"]);
+}
+
+/// Issue 21: detection never takes one format's log for another's: every file written for
+/// these tests, old formats and new, is detected as its own (the property test in render.rs
+/// does the same for generated sessions in every format and shape).
+#[test]
+fn detection_confuses_no_format_with_another() {
+    for (name, format) in [
+        ("amsn.txt", Format::Amsn),
+        ("amsn-console.txt", Format::Amsn),
+        ("adium.log", Format::Purple),
+        ("butterfly.log", Format::Papyon),
+        ("emesene-window.html.txt", Format::Emesene),
+        ("escargot-interleaved.log", Format::Escargot),
+        ("generic.jsonl", Format::Generic),
+        ("generic.xml", Format::Generic),
+        ("generic-prefix.log", Format::Generic),
+        ("kopete.txt", Format::Kopete),
+        ("miranda.log", Format::Miranda),
+        ("onechar.md", Format::OneChar),
+        ("papyon-gateway.log", Format::Papyon),
+        ("pecan.txt", Format::Pecan),
+        ("purple-comment.c", Format::Purple),
+        ("purple-pasted.txt", Format::Purple),
+    ] {
+        assert_eq!(
+            logs::detect(&data(name)),
+            Some(format),
+            "{name}: {:?}",
+            logs::scores(&data(name))
+        );
+    }
+    for name in ["prose.txt", "docs.md", "source.c"] {
+        assert_eq!(logs::detect(&data(name)), None, "{name}");
+    }
+}

@@ -229,6 +229,23 @@ fn render_shape(s: &Session, format: Format, shape: u8) -> String {
                     html(line.body.as_deref().unwrap_or("")).replace("\r\n", "&#13;&#10;")
                 ),
             },
+            Format::Kopete => format!(
+                "kopete (msn): [void MSNNotifySocket::parseCommand()] ok\n\
+                 kopete (msn - raw protocol): [void MSNSocket::{}] {}{cmd}\n",
+                if c {
+                    "slotReadyWrite()"
+                } else {
+                    "slotDataReceived()"
+                },
+                if c { "Sending command: " } else { "" }
+            ),
+            Format::Miranda if c => {
+                format!("[12:00:00 0F1C] [MSN] (0A1B2C3D:1234) Data sent\n{cmd}\n")
+            }
+            // Its `RECV:` line follows the dump (after the body).
+            Format::Miranda => {
+                format!("[12:00:00 0F1C] [MSN] (0A1B2C3D:1234) Data received\n{cmd}\n")
+            }
             Format::Pecan => format!(
                 "{}INFO cmd/cmdproc.c:110:show_debug_cmd() {}: {conn:03}: ns: {cmd}\n\
                  DEBUG io/pn_node.c:300:read_cb() 42 bytes\n",
@@ -265,6 +282,11 @@ fn render_shape(s: &Session, format: Format, shape: u8) -> String {
                 }
                 // libpurple and msn-pecan print commands only.
                 Format::Purple | Format::Pecan => {}
+                // The rest of the chunk or of the dump, unprefixed.
+                Format::Kopete | Format::Miranda => {
+                    out.push_str(&body.replace("\r\n", "\n"));
+                    out.push('\n');
+                }
                 // The logger's prefix on every line of the body.
                 Format::Generic if shape == 0 => {
                     for l in body.split("\r\n") {
@@ -277,6 +299,9 @@ fn render_shape(s: &Session, format: Format, shape: u8) -> String {
                 // Inline, with the command.
                 Format::Generic => {}
             }
+        }
+        if format == Format::Miranda && !c {
+            out.push_str(&format!("[12:00:00 0F1C] [MSN] RECV: {cmd}\n"));
         }
     }
     if format == Format::OneChar {

@@ -12,7 +12,9 @@
 
 use msnp_xfr::Direction;
 
-use super::{Conn, Entry, LineReader, What, clock, trim_start, unmarkup, unwrap_markup};
+use super::{
+    Conn, Entry, LineReader, What, clock, is_command, trim_start, unmarkup, unwrap_markup,
+};
 
 /// The newest connection of each kind that had a name: a line whose socket name is empty goes
 /// there (aMSN prints an empty name when the socket closed under the command, as its last
@@ -43,24 +45,17 @@ impl LineReader for Amsn {
         let t = &t[2..];
         let space = memchr::memchr(b' ', t)?;
         let (label, command) = (&t[..space], &t[space + 1..]);
-        let key = match label {
-            b"NS" => 0,
-            b"SB" => 1 << KIND_SHIFT,
-            _ => {
-                let (kind, name) = match label.split_at_checked(3)? {
-                    (b"ns-", name) => (0, name),
-                    (b"sb-", name) => (1, name),
-                    _ => return None,
-                };
-                if name.is_empty() {
-                    self.last[kind].unwrap_or((kind as u64) << KIND_SHIFT)
-                } else {
-                    let key = ((kind as u64) << KIND_SHIFT) | (hash(name) >> 2);
-                    self.last[kind] = Some(key);
-                    key
-                }
-            }
-        };
+        let key = self.key(label)?;
+        // A received line of some versions ends in a literal `\n` (and the CR before it).
+        let command = command.trim_ascii_end();
+        let command = command
+            .strip_suffix(b"\\n")
+            .unwrap_or(command)
+            .trim_ascii_end();
+        if !is_command(command) {
+            // `->sb_1 FAILED: …`, `<-ns CLOSED`, `<-sb_1 Read Error…`.
+            return None;
+        }
         Some(Entry {
             line: number,
             time,
@@ -70,6 +65,48 @@ impl LineReader for Amsn {
                 text: unmarkup(command.trim_ascii_end()),
             },
         })
+    }
+}
+
+impl Amsn {
+    /// The connection the token after the arrow names: `NS`/`SB` (the oldest console), `ns` or
+    /// `sb` and a socket (`ns-sock4`, `sb-sock9`; `ns-` or no socket when it is gone, or in
+    /// the received lines of some versions), or a switchboard's own name and its socket
+    /// (`sb_1-sock9`, snit's `::MSN::SB3-sock9`).
+    fn key(&mut self, label: &[u8]) -> Option<u64> {
+        match label {
+            b"NS" => return Some(0),
+            b"SB" => return Some(1 << KIND_SHIFT),
+            _ => {}
+        }
+        let (name, socket) = match memchr::memrchr(b'-', label) {
+            Some(dash) => (&label[..dash], &label[dash + 1..]),
+            None => (label, &b""[..]),
+        };
+        let kind: usize = if name == b"ns" {
+            0
+        } else if name == b"sb"
+            || name.starts_with(b"sb_")
+            || name
+                .rsplit(|&b| b == b':')
+                .next()
+                .is_some_and(|n| n.starts_with(b"SB"))
+        {
+            1
+        } else {
+            return None;
+        };
+        let base = (kind as u64) << KIND_SHIFT;
+        let key = if name.len() > 2 {
+            // A switchboard's own name: its lines without a socket are its too.
+            base | (hash(name) >> 2)
+        } else if socket.is_empty() {
+            return Some(self.last[kind].unwrap_or(base));
+        } else {
+            base | (hash(socket) >> 2)
+        };
+        self.last[kind] = Some(key);
+        Some(key)
     }
 }
 
@@ -126,8 +163,30 @@ mod tests {
         // The old shape.
         let (time, key, _, _) = read(&mut r, b"->SB XFR 5 SB").unwrap();
         assert_eq!((time, key), (None, 1 << KIND_SHIFT));
+        // Received lines without a socket, with a literal `\n` and the CR before it; a
+        // switchboard named by aMSN, with and without its socket.
+        let (_, key, _, text) = read(
+            &mut r,
+            b"[09:14:41] <-ns XFR 9 SB 10.0.0.5:1863 CKI 1.2\r\\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (key, &text[..]),
+            (ns, &b"XFR 9 SB 10.0.0.5:1863 CKI 1.2"[..])
+        );
+        let (_, sb1, _, _) = read(&mut r, b"[09:14:42] ->sb_1-sock12 USR 1 a@b.c 1.2").unwrap();
+        let (_, again, _, _) = read(&mut r, b"[09:14:42] <-sb_1 USR 1 OK a@b.c A\\n").unwrap();
+        assert_eq!(sb1, again);
+        assert_eq!(sb1 >> KIND_SHIFT, 1);
+        let (_, snit, _, _) = read(&mut r, b"[09:14:43] <-::MSN::SB3-sock13 JOI c@d.e C").unwrap();
+        assert_eq!(snit >> KIND_SHIFT, 1);
+        assert_ne!(snit, sb1);
         for no in [
-            &b"[09:14:02] ::Proxy::ProxyDirect3"[..],
+            &b"[09:14:44] ->sb_1 FAILED: MSG 5 N 10"[..],
+            b"[09:14:44] <-ns CLOSED",
+            b"[09:14:44] ->Proxy(ns) XFR 1 SB",
+            b"[09:14:44] <--DC-MSNP2P (chat) XFR 1 SB",
+            b"[09:14:02] ::Proxy::ProxyDirect3",
             b"[09:14:02] < Connected to: messenger.hotmail.com 1863 >",
             b"[09:14:02] -> nothing",
             b"->cm-sock1 XFR 1 SB",

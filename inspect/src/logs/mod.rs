@@ -13,6 +13,8 @@ use msnp_xfr::{Announced, DEFAULT_MAX_PAYLOAD, Direction, PayloadCommands};
 mod amsn;
 mod escargot;
 mod generic;
+mod kopete;
+mod miranda;
 mod papyon;
 mod pecan;
 mod purple;
@@ -38,6 +40,11 @@ pub enum Format {
     /// msn-pecan's debug log, plain or behind libpurple's prefix:
     /// `INFO cmd/cmdproc.c:110:show_debug_cmd() C: 000: ns: XFR 12 SB`.
     Pecan,
+    /// Kopete's MSN plugin, its raw-protocol debug output:
+    /// `kopete (msn - raw protocol): [void MSNSocket::slotReadyWrite()] Sending command: XFR 12 SB`.
+    Kopete,
+    /// Miranda IM / NG's network log: `Data sent` dumps and the MSN plugin's `RECV:` lines.
+    Miranda,
     /// No format this tool knows: MSNP commands found inside any log text, after a prefix that
     /// repeats from line to line, in JSON strings or XML elements (see the generic reader's
     /// notes). Tried only when no known format finds a command line.
@@ -47,9 +54,11 @@ pub enum Format {
 impl Format {
     /// Every known format, in the order detection prefers them on a tie (the generic reader,
     /// tried after them all, is not among them).
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 10] = [
         Format::Purple,
         Format::Pecan,
+        Format::Kopete,
+        Format::Miranda,
         Format::Escargot,
         Format::Papyon,
         Format::Emesene,
@@ -69,6 +78,8 @@ impl Format {
             Format::Emesene => "emesene",
             Format::Amsn => "amsn",
             Format::Pecan => "pecan",
+            Format::Kopete => "kopete",
+            Format::Miranda => "miranda",
             Format::Generic => "generic",
         }
     }
@@ -84,6 +95,8 @@ impl Format {
             Format::Emesene => "emesene debug window",
             Format::Amsn => "aMSN protocol console",
             Format::Pecan => "msn-pecan debug log",
+            Format::Kopete => "Kopete MSN debug output",
+            Format::Miranda => "Miranda network log",
             Format::Generic => "log of no known format, by the generic reader",
         }
     }
@@ -100,7 +113,7 @@ impl Format {
     /// skipped by the announced length. The other formats print commands only (or print bodies
     /// on lines of their own shape), so nothing is skipped by count there.
     const fn bodies_as_lines(self) -> bool {
-        matches!(self, Format::Transcript | Format::OneChar)
+        matches!(self, Format::Transcript | Format::OneChar | Format::Kopete)
     }
 }
 
@@ -160,6 +173,8 @@ enum Reader {
     Papyon(papyon::Papyon),
     Amsn(amsn::Amsn),
     Pecan(pecan::Pecan),
+    Kopete(kopete::Kopete),
+    Miranda(miranda::Miranda),
     Generic(Box<generic::Generic>),
 }
 
@@ -174,6 +189,8 @@ impl Reader {
             Format::Emesene => Reader::Papyon(papyon::Papyon::window()),
             Format::Amsn => Reader::Amsn(amsn::Amsn::default()),
             Format::Pecan => Reader::Pecan(pecan::Pecan),
+            Format::Kopete => Reader::Kopete(kopete::Kopete::default()),
+            Format::Miranda => Reader::Miranda(miranda::Miranda::default()),
             Format::Generic => Reader::Generic(Box::new(generic::Generic::new(text))),
         }
     }
@@ -188,6 +205,8 @@ impl Reader {
             Reader::Papyon(r) => r.read(number, line),
             Reader::Amsn(r) => r.read(number, line),
             Reader::Pecan(r) => r.read(number, line),
+            Reader::Kopete(r) => r.read(number, line),
+            Reader::Miranda(r) => r.read(number, line),
             Reader::Generic(r) => r.read(number, line),
         }
     }
@@ -438,13 +457,16 @@ pub fn scores(text: &[u8]) -> Vec<(Format, usize)> {
         let mut scores: Vec<(Format, usize)> = Format::ALL
             .into_iter()
             .map(|format| {
-                let mut reader = Reader::new(format, text);
+                // Read as it would be read, payload bodies skipped: command-like lines of a
+                // body (a Miranda dump's, a Kopete chunk's) must not win the log for the
+                // transcript, which reads any bare command line.
+                let mut reader = LineByLine::new(format, text);
                 // A command whose direction the format tells counts twice: a transcript's
                 // unprefixed lines are commands too, and so are the body lines other formats
                 // print bare (an Escargot log's `MSG` bodies), which must not win it for the
                 // transcript.
                 let n = lines(text)
-                    .filter_map(|(number, line)| reader.read(number, line))
+                    .filter_map(|(number, line)| reader.line(number, line))
                     .map(|e| match &e.what {
                         What::Command { text, direction } if is_command(text) => {
                             1 + usize::from(direction.is_some())

@@ -1,8 +1,12 @@
-//! papyon (emesene 2, aMSN 2's Python core) transport logs, in two shapes:
+//! papyon (emesene 2, aMSN 2's Python core, telepathy-butterfly) transport logs, in these shapes:
 //!
 //! - the console (Python logging, `-vvv`): `[HH:MM:SS LEVEL logger] message`;
 //! - emesene's debug window: `(HH:MM:SS) logger:message`, with `>` and `<` as `&gt;` and `&lt;`
-//!   when copied from its HTML view.
+//!   when copied from its HTML view;
+//! - telepathy-butterfly's log (Empathy's MSN backend), Python logging's default format:
+//!   `DEBUG:papyon.transport:message`, no time;
+//! - Empathy's debug window, saved: `butterfly/papyon.transport-DEBUG: 03/14/10 14:03:22.51234:
+//!   message`.
 //!
 //! The `papyon.transport` logger carries `>>> ` (sent), `<<< ` (received) and `<-> ` connection
 //! events. No connection id is printed: a new connection starts at each
@@ -67,19 +71,42 @@ impl Papyon {
     }
 
     /// The time and the transport logger's message, or `None` for any other line.
-    fn message<'a>(&self, text: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
+    fn message<'a>(&self, text: &'a [u8]) -> Option<(Option<&'a [u8]>, &'a [u8])> {
         if self.window {
             let t = text.strip_prefix(b"(")?;
             let time = clock(t)?;
             let rest = t[8..].strip_prefix(b") ")?;
-            return Some((time, rest.strip_prefix(LOGGER)?.strip_prefix(b":")?));
+            return Some((Some(time), rest.strip_prefix(LOGGER)?.strip_prefix(b":")?));
         }
-        let t = text.strip_prefix(b"[")?;
-        let time = clock(t)?;
-        let rest = t[8..].strip_prefix(b" ")?;
+        if let Some(t) = text.strip_prefix(b"[") {
+            let time = clock(t)?;
+            let rest = t[8..].strip_prefix(b" ")?;
+            let level = LEVELS.iter().find(|l| rest.starts_with(l))?;
+            let rest = rest[level.len()..].strip_prefix(b" ")?;
+            return Some((Some(time), rest.strip_prefix(LOGGER)?.strip_prefix(b"] ")?));
+        }
+        // telepathy-butterfly: Python logging's default format, `DEBUG:papyon.transport:<<< …`.
+        if let Some(level) = LEVELS.iter().find(|l| text.starts_with(l)) {
+            let rest = text[level.len()..].strip_prefix(b":")?;
+            return Some((None, rest.strip_prefix(LOGGER)?.strip_prefix(b":")?));
+        }
+        // Empathy's debug window, saved: `butterfly/papyon.transport-DEBUG: 03/14/10
+        // 14:03:22.51234: >>> …` (the date as the locale writes it).
+        let at = memchr::memmem::find(text, LOGGER)?;
+        let rest = text[at + LOGGER.len()..].strip_prefix(b"-")?;
         let level = LEVELS.iter().find(|l| rest.starts_with(l))?;
-        let rest = rest[level.len()..].strip_prefix(b" ")?;
-        Some((time, rest.strip_prefix(LOGGER)?.strip_prefix(b"] ")?))
+        let rest = rest[level.len()..].strip_prefix(b": ")?;
+        let space = memchr::memchr(b' ', rest)?;
+        let time = clock(&rest[space + 1..])?;
+        let after = &rest[space + 1 + 8..];
+        let end = memchr::memmem::find(after, b": ")?;
+        if !after[..end]
+            .iter()
+            .all(|b| b.is_ascii_digit() || *b == b'.')
+        {
+            return None;
+        }
+        Some((Some(time), &after[end + 2..]))
     }
 
     /// The connection a command goes to (see the module's notes), learning kinds on the way.
@@ -178,7 +205,7 @@ impl LineReader for Papyon {
                 let key = self.first_key + (self.connections.len() - 1) as u64;
                 return Some(Entry {
                     line: number,
-                    time: Some(time),
+                    time,
                     conn: Some(Conn { key, label }),
                     what: What::Open,
                 });
@@ -196,7 +223,7 @@ impl LineReader for Papyon {
         });
         Some(Entry {
             line: number,
-            time: Some(time),
+            time,
             conn,
             what: What::Command {
                 direction: Some(direction),
@@ -209,6 +236,25 @@ impl LineReader for Papyon {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn console_butterfly_and_empathy_shapes() {
+        let p = Papyon::console();
+        for (line, time) in [
+            (
+                &b"[14:03:22 DEBUG papyon.transport] >>> XFR 12 SB"[..],
+                Some(&b"14:03:22"[..]),
+            ),
+            (b"DEBUG:papyon.transport:>>> XFR 12 SB", None),
+            (
+                b"butterfly/papyon.transport-DEBUG: 03/14/10 14:03:22.51234: >>> XFR 12 SB",
+                Some(b"14:03:22"),
+            ),
+        ] {
+            assert_eq!(p.message(line), Some((time, &b">>> XFR 12 SB"[..])));
+        }
+        assert_eq!(p.message(b"DEBUG:papyon.client:>>> XFR 12 SB"), None);
+    }
 
     #[test]
     fn escapes_are_undone() {

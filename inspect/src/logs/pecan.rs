@@ -7,13 +7,18 @@
 //! INFO cmd/cmdproc.c:110:show_debug_cmd() C: 000: ns: XFR 12 SB
 //! ```
 //!
-//! The same lines are found behind libpurple's `(HH:MM:SS) category: ` prefix, and pasted with
-//! forum markup around them. Payload bodies are not printed (`MSG Hotmail Hotmail 555` is
+//! The same lines are found behind libpurple's `(HH:MM:SS) category: ` prefix (older versions
+//! log through libpurple: `(12:00:01) msn-pecan: cmd/cmdproc.c:110:show_debug_cmd() C: …`),
+//! as the Debug window shows newer ones (`(12:00:01) msn-pecan: C: 000: ns: …`, no level, no
+//! source), tab-separated in its debug file, and pasted with forum markup around them. A
+//! connection without a name prints none (`C: 004: XFR 12 SB`). Payload bodies are not printed (`MSG Hotmail Hotmail 555` is
 //! followed by the next command), so nothing is skipped by count.
 
 use msnp_xfr::Direction;
 
-use super::{Conn, Entry, LineReader, What, clock, trim_start, unmarkup, unwrap_markup};
+use super::{
+    Conn, Entry, LineReader, What, clock, is_command, trim_start, unmarkup, unwrap_markup,
+};
 
 pub(super) struct Pecan;
 
@@ -42,15 +47,25 @@ impl LineReader for Pecan {
             }
             _ => (None, t),
         };
-        let level = LEVELS.iter().find(|l| t.starts_with(l))?;
-        let t = t[level.len()..].strip_prefix(b" ")?;
-        // `file:line:function() ` then the command's account.
-        let call = memchr::memmem::find(t, b"() ")?;
-        if memchr::memchr(b' ', &t[..call]).is_some() || memchr::memchr(b':', &t[..call]).is_none()
-        {
-            return None;
-        }
-        let t = &t[call + 3..];
+        // msn-pecan's own logger: a level (`INFO`), then where (`cmd/cmdproc.c:110:show_debug_cmd()`),
+        // separated by spaces or, in its debug file, tabs; either may be missing (the Debug
+        // window shows the message alone).
+        let t = match LEVELS.iter().find(|l| t.starts_with(l)) {
+            Some(level) => match t[level.len()..] {
+                [b' ' | b'\t', ref rest @ ..] => rest,
+                _ => return None,
+            },
+            None => t,
+        };
+        let t = match memchr::memmem::find(t, b"() ").or_else(|| memchr::memmem::find(t, b"()\t")) {
+            Some(call)
+                if memchr::memchr2(b' ', b'\t', &t[..call]).is_none()
+                    && memchr::memchr(b':', &t[..call]).is_some() =>
+            {
+                &t[call + 3..]
+            }
+            _ => t,
+        };
         let (direction, t) = match t {
             [b'C', b':', b' ', rest @ ..] => (Direction::ClientToServer, rest),
             [b'S', b':', b' ', rest @ ..] => (Direction::ServerToClient, rest),
@@ -65,11 +80,17 @@ impl LineReader for Pecan {
             .iter()
             .fold(0, |n, &d| n * 10 + u64::from(d - b'0'));
         let rest = t[digits..].strip_prefix(b": ")?;
-        let name_end = memchr::memmem::find(rest, b": ")?;
-        let name = &rest[..name_end];
+        // The connection's name (`ns`, a contact, `chat`), when it has one.
+        let (name, command) = match memchr::memmem::find(rest, b": ") {
+            Some(end) if !is_command(rest) => (&rest[..end], &rest[end + 2..]),
+            _ => (&b""[..], rest),
+        };
         let key = if name == b"ns" { n } else { n | SWITCHBOARD };
-        let label = &t[..digits + 2 + name_end];
-        let command = &rest[name_end + 2..];
+        let label = if name.is_empty() {
+            &t[..digits]
+        } else {
+            &t[..digits + 2 + name.len()]
+        };
         Some(Entry {
             line: number,
             time,
@@ -121,11 +142,45 @@ mod tests {
         assert!(
             matches!(e.what, What::Command { ref text, .. } if &**text == b"USR 3 TWN I a@b.c")
         );
+        // The Debug window's message alone; the older logger through libpurple; the debug
+        // file's tabs; a connection without a name.
+        for (line, key, label) in [
+            (
+                &b"(12:00:01) msn-pecan: C: 000: ns: XFR 12 SB"[..],
+                0,
+                &b"000: ns"[..],
+            ),
+            (
+                b"(12:00:01) msn-pecan: cmd/cmdproc.c:110:show_debug_cmd() C: 002: chat: XFR 12 SB",
+                2 | SWITCHBOARD,
+                b"002: chat",
+            ),
+            (
+                b"INFO\tcmd/cmdproc.c:110:show_debug_cmd()\tS: 000: ns: XFR 12 SB",
+                0,
+                b"000: ns",
+            ),
+            (
+                b"INFO cmd/cmdproc.c:110:show_debug_cmd() C: 004: XFR 12 SB",
+                4 | SWITCHBOARD,
+                b"004",
+            ),
+        ] {
+            let e = r.read(1, line).unwrap();
+            let conn = e.conn.unwrap();
+            assert_eq!(
+                (conn.key, conn.label),
+                (key, label),
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
+            assert!(matches!(e.what, What::Command { ref text, .. } if &**text == b"XFR 12 SB"));
+        }
         for no in [
             &b"INFO io/pn_node.c:455:close_impl() closing 'ns'"[..],
             b"(09:14:03) msn: C: NS 000: XFR 12 SB",
             b"INFO cmd/cmdproc.c:110:show_debug_cmd() C: 0: ns: XFR 12 SB",
-            b"INFO show_debug_cmd() C: 000: ns: XFR 12 SB",
+            b"C: NS 000: XFR 12 SB",
         ] {
             assert!(r.read(1, no).is_none(), "{:?}", String::from_utf8_lossy(no));
         }

@@ -1,7 +1,8 @@
 //! The libpurple debug log (Pidgin's debug window, `pidgin -d`, Finch):
 //! `(HH:MM:SS) msn: C: NS 000: XFR 12 SB`.
 //!
-//! Also as pasted: the leading `(` lost; quoted in a C comment (`\t * C: NS 000: …`, no time,
+//! Also in Adium's debug log (`14:03:22: (Libpurple: msn) C: NS 000: …`), and as pasted: the
+//! leading `(` lost; quoted in a C comment (`\t * C: NS 000: …`, no time,
 //! no category); forum markup around a token (`[email]a@b.com[/email]`).
 
 use msnp_xfr::Direction;
@@ -19,7 +20,17 @@ impl LineReader for Purple {
             _ => {
                 let t = t.strip_prefix(b"(").unwrap_or(t);
                 let time = clock(t)?;
-                let rest = t[8..].strip_prefix(b") msn: ")?;
+                let rest = match t[8..].strip_prefix(b") msn: ") {
+                    Some(rest) => rest,
+                    // Adium's debug log: `14:03:22: (Libpurple: msn) …` (`Libgaim` before).
+                    None => {
+                        let rest = t[8..].strip_prefix(b": (")?;
+                        let rest = rest
+                            .strip_prefix(b"Libpurple")
+                            .or_else(|| rest.strip_prefix(b"Libgaim"))?;
+                        rest.strip_prefix(b": msn) ")?
+                    }
+                };
                 (Some(time), rest)
             }
         };
@@ -63,5 +74,29 @@ impl LineReader for Purple {
                 text: unmarkup(&rest[11..]),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pidgin_and_adium_prefixes() {
+        for line in [
+            &b"(14:03:22) msn: C: NS 000: XFR 12 SB"[..],
+            b"14:03:22: (Libpurple: msn) C: NS 000: XFR 12 SB",
+            b"14:03:22: (Libgaim: msn) C: NS 000: XFR 12 SB",
+        ] {
+            let e = Purple.read(1, line).unwrap();
+            assert_eq!(e.time, Some(&b"14:03:22"[..]));
+            assert_eq!(e.conn.unwrap().label, b"NS 000");
+            assert!(matches!(e.what, What::Command { ref text, .. } if &**text == b"XFR 12 SB"));
+        }
+        assert!(
+            Purple
+                .read(1, b"14:03:22: (Libpurple: jabber) C: NS 000: XFR 12 SB")
+                .is_none()
+        );
     }
 }
