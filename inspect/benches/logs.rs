@@ -2,8 +2,10 @@
 //! (`str::lines`, which finds line ends with a vectorised search).
 //!
 //! The logs are generated (a fixed seed, so every run reads the same bytes): a libpurple debug
-//! log of one client's long session, its `msn` lines among other categories, and a revival
-//! server's log of a thousand clients' interleaved connections.
+//! log of one client's long session, its `msn` lines among other categories, a revival
+//! server's log of a thousand clients' interleaved connections, and one client's session as
+//! aMSN's console, msn-pecan's, Kopete's and Miranda's logs write it, and as a log of no known
+//! format (a logger's prefix, `Output:`/`Input:`), read by the generic reader.
 
 use std::fmt::Write;
 use std::hint::black_box;
@@ -167,6 +169,54 @@ fn server_log() -> String {
     out
 }
 
+/// One client's long session of about `SIZE` bytes, each line written by `line(out, client,
+/// command)`: switchboards asked for (referred or refused), pings, presence, and the server's
+/// bodiless notices.
+fn session_log(mut line: impl FnMut(&mut String, bool, &str)) -> String {
+    let mut rng = Lcg(0x51ed);
+    let mut out = String::with_capacity(SIZE + 4096);
+    line(&mut out, true, "VER 1 MSNP15 CVR0");
+    line(&mut out, false, "VER 1 MSNP15");
+    let mut trid = 1;
+    while out.len() < SIZE {
+        trid += 1;
+        match rng.below(8) {
+            0 | 1 => {
+                line(&mut out, true, &format!("XFR {trid} SB"));
+                let reply = if rng.below(4) == 0 {
+                    format!("913 {trid}")
+                } else {
+                    format!(
+                        "XFR {trid} SB 192.0.2.{}:1863 CKI {}.{}.{} U messenger.msn.com 1",
+                        rng.below(250),
+                        rng.below(100_000),
+                        rng.below(100_000),
+                        rng.below(100)
+                    )
+                };
+                line(&mut out, false, &reply);
+            }
+            2 | 3 => {
+                line(&mut out, true, "PNG");
+                line(&mut out, false, "QNG 50");
+            }
+            4 | 5 => {
+                line(&mut out, true, &format!("CHG {trid} NLN 0"));
+                line(&mut out, false, &format!("CHG {trid} NLN 0"));
+            }
+            _ => {
+                let who = rng.below(500);
+                line(
+                    &mut out,
+                    false,
+                    &format!("NLN NLN buddy{who}@example.com Buddy%20{who} 0"),
+                );
+            }
+        }
+    }
+    out
+}
+
 fn group(c: &mut Criterion, name: &str, text: &str, format: Format) {
     assert_eq!(logs::detect(text.as_bytes()), Some(format));
     let judging = Judging {
@@ -203,6 +253,64 @@ fn group(c: &mut Criterion, name: &str, text: &str, format: Format) {
 fn logs_group(c: &mut Criterion) {
     group(c, "purple", &purple_log(), Format::Purple);
     group(c, "server", &server_log(), Format::Escargot);
+    let mut n = 0u32;
+    let mut clock = move || {
+        n += 1;
+        format!("{:02}:{:02}:{:02}", n / 3600 % 24, n / 60 % 60, n % 60)
+    };
+    let amsn = session_log(|out, client, cmd| {
+        // aMSN writes a sent command with its CR LF, and a line end after it.
+        let (arrow, end) = if client { ("->", "\r\n") } else { ("<-", "") };
+        let _ = writeln!(out, "[{}] {arrow}ns-sock4 {cmd}{end}", clock());
+    });
+    group(c, "amsn", &amsn, Format::Amsn);
+    let pecan = session_log(|out, client, cmd| {
+        let d = if client { 'C' } else { 'S' };
+        let _ = writeln!(
+            out,
+            "INFO cmd/cmdproc.c:110:show_debug_cmd() {d}: 000: ns: {cmd}\nDEBUG io/pn_node.c:300:read_cb() 42 bytes"
+        );
+    });
+    group(c, "pecan", &pecan, Format::Pecan);
+    let kopete = session_log(|out, client, cmd| {
+        let _ = if client {
+            writeln!(
+                out,
+                "kopete (msn - raw protocol): [void MSNSocket::slotReadyWrite()] Sending command: {cmd}"
+            )
+        } else {
+            writeln!(
+                out,
+                "kopete (msn - raw protocol): [void MSNSocket::slotDataReceived()] {cmd}"
+            )
+        };
+    });
+    group(c, "kopete", &kopete, Format::Kopete);
+    let miranda = session_log(|out, client, cmd| {
+        let _ = if client {
+            writeln!(
+                out,
+                "[12:00:00 0F1C] [MSN] (0A1B2C3D:1234) Data sent\r\n{cmd}\r\n\r"
+            )
+        } else {
+            writeln!(
+                out,
+                "[12:00:00 0F1C] [MSN] (0A1B2C3D:1234) Data received\r\n{cmd}\r\n\r\n\
+                 [12:00:00 0F1C] [MSN] RECV: {cmd}\r"
+            )
+        };
+    });
+    group(c, "miranda", &miranda, Format::Miranda);
+    let generic = session_log(|out, client, cmd| {
+        let _ = writeln!(
+            out,
+            "2009-11-02 {}.{:03} [net-1] DEBUG Connection - {}: {cmd}",
+            clock(),
+            out.len() % 1000,
+            if client { "Output" } else { "Input" }
+        );
+    });
+    group(c, "generic", &generic, Format::Generic);
 }
 
 criterion_group! {

@@ -23,17 +23,16 @@
 //! or a numeric reply a server's). The connection is never known: one session follows all.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use msnp_xfr::{Announced, DEFAULT_MAX_PAYLOAD, Direction, Mode, PayloadCommands};
 
-use super::{Entry, LineReader, VERBS, What};
+use super::{Entry, LineReader, What, is_verb};
 
 pub(super) struct Generic {
     /// Prefix shapes that repeat in the log's start.
-    learnt: HashMap<u64, ()>,
+    learnt: foldhash::HashSet<u64>,
     /// Prefix shapes of command lines seen since, and whether seen twice.
-    seen: HashMap<u64, bool>,
+    seen: foldhash::HashMap<u64, bool>,
     /// The log's send-like markers mark what the server sent (a server's log).
     flipped: bool,
     /// Bytes of a payload body printed on the lines after its command, still to skip.
@@ -72,7 +71,12 @@ struct Found<'a> {
 impl Generic {
     /// A reader that has learnt the prefixes and the markers' sense from `head`, the log's start.
     pub(super) fn new(head: &[u8]) -> Self {
-        let mut counts: HashMap<u64, u32> = HashMap::new();
+        let mut counts: foldhash::HashMap<u64, u32> = foldhash::HashMap::default();
+        // The start is enough to learn from; later prefixes are learnt as they come.
+        let head = match head.get(..super::DETECT_PREFIX) {
+            Some(start) => &start[..memchr::memrchr(b'\n', start).map_or(start.len(), |i| i + 1)],
+            None => head,
+        };
         // Votes on the sense of send-like markers: commands so marked shaped as a client's,
         // and as a server's (and the other way round for receive-like ones).
         let (mut straight, mut flipped) = (0usize, 0usize);
@@ -93,9 +97,9 @@ impl Generic {
             learnt: counts
                 .into_iter()
                 .filter(|&(_, n)| n >= 2)
-                .map(|(shape, _)| (shape, ()))
+                .map(|(shape, _)| shape)
                 .collect(),
-            seen: HashMap::new(),
+            seen: foldhash::HashMap::default(),
             flipped: flipped > straight,
             body_left: 0,
             body_first: false,
@@ -109,7 +113,7 @@ impl Generic {
 
     /// Whether the prefix shape repeats (learnt, or seen on an earlier line), noting it.
     fn repeats(&mut self, shape: u64) -> bool {
-        if self.learnt.contains_key(&shape) {
+        if self.learnt.contains(&shape) {
             return true;
         }
         if let Some(twice) = self.seen.get_mut(&shape) {
@@ -137,7 +141,7 @@ impl LineReader for Generic {
             let not_printed = first
                 && found
                     .as_ref()
-                    .is_some_and(|f| f.marker.is_some() && self.learnt.contains_key(&f.shape));
+                    .is_some_and(|f| f.marker.is_some() && self.learnt.contains(&f.shape));
             if !not_printed {
                 // A body line is counted without the logger's prefix, where it has one.
                 let prefixed = text
@@ -220,8 +224,17 @@ fn find(line: &[u8]) -> Option<Found<'_>> {
             continue;
         }
         let head = line.get(i..i + 3)?;
-        let verb_like =
-            head.iter().all(u8::is_ascii_digit) || VERBS.iter().any(|v| v.as_slice() == head);
+        // What may follow a verb: the end, a space, or where its string, element or line ends.
+        let next = line.get(i + 3).copied();
+        let verb_like = if head.iter().all(u8::is_ascii_digit) {
+            // `913 12`: a space and a digit.
+            next == Some(b' ') && line.get(i + 4).is_some_and(u8::is_ascii_digit)
+        } else {
+            matches!(
+                next,
+                None | Some(b' ' | b'\\' | b'"' | b'<' | b'\r' | b'\n')
+            ) && is_verb([head[0], head[1], head[2]])
+        };
         if !verb_like {
             continue;
         }
@@ -263,7 +276,9 @@ fn command_at(line: &[u8], at: usize) -> Option<Found<'_>> {
         let escaped = if json {
             None
         } else {
-            memchr::memmem::find(t, b"\\r\\n").or_else(|| memchr::memmem::find(t, b"\\n"))
+            // `\r\n` or `\n` written out.
+            memchr::memchr_iter(b'\\', t)
+                .find(|&i| t[i + 1..].starts_with(b"r\\n") || t[i + 1..].starts_with(b"n"))
         };
         match (real, escaped) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -418,10 +433,9 @@ fn shaped(text: &[u8]) -> bool {
     }
     let mut fields = text.split(|&b| b == b' ').filter(|f| !f.is_empty());
     let verb = fields.next().unwrap_or_default();
-    let fields: Vec<&[u8]> = fields.collect();
-    let trid = fields
-        .first()
-        .is_some_and(|t| !t.is_empty() && t.len() <= 10 && t.iter().all(u8::is_ascii_digit));
+    let first = fields.next();
+    let count = usize::from(first.is_some()) + fields.count();
+    let trid = first.is_some_and(|t| t.len() <= 10 && t.iter().all(u8::is_ascii_digit));
     if verb.iter().all(u8::is_ascii_digit) {
         return trid;
     }
@@ -433,7 +447,7 @@ fn shaped(text: &[u8]) -> bool {
     }
     NO_TRID
         .iter()
-        .any(|&(v, n)| v == verb && fields.len() >= n && (n > 0 || fields.len() <= 1))
+        .any(|&(v, n)| v == verb && count >= n && (n > 0 || count <= 1))
 }
 
 /// The direction a command's shape tells, where it does.

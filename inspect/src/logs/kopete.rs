@@ -17,7 +17,7 @@ use std::borrow::Cow;
 
 use msnp_xfr::Direction;
 
-use super::{Entry, LineReader, What, is_command, trim_start};
+use super::{Entry, LineReader, What, find, is_command, trim_start};
 
 #[derive(Default)]
 pub(super) struct Kopete {
@@ -34,7 +34,7 @@ impl LineReader for Kopete {
         let t = trim_start(text);
         let (direction, command) = if t.starts_with(b"kopete") {
             self.in_received = false;
-            let colon = memchr::memmem::find(t, b": ")?;
+            let colon = find(t, b": ")?;
             // KDE 3: `kopete (area): [function] message`; KDE 4: `kopete(pid)/area
             // Class::method: message`.
             let (function, message) = if t[colon + 2..].starts_with(b"[") {
@@ -42,15 +42,15 @@ impl LineReader for Kopete {
                 let end = memchr::memchr(b']', rest)?;
                 (&rest[..end], rest[end + 1..].strip_prefix(b" ")?)
             } else {
-                let end = memchr::memmem::rfind(&t[..colon], b" ")?;
+                let end = memchr::memrchr(b' ', &t[..colon])?;
                 (&t[end..colon], &t[colon + 2..])
             };
-            if memchr::memmem::find(function, SENT).is_some() {
+            if find(function, SENT).is_some() {
                 let command = message
                     .strip_prefix(b"Sending command: ")
                     .or_else(|| message.strip_prefix(b"Sending http command: "))?;
                 (Direction::ClientToServer, command)
-            } else if memchr::memmem::find(function, RECEIVED).is_some() {
+            } else if find(function, RECEIVED).is_some() {
                 self.in_received = true;
                 (Direction::ServerToClient, message)
             } else {

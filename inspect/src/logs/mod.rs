@@ -195,7 +195,7 @@ impl Reader {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn read<'a>(&mut self, number: usize, line: &'a [u8]) -> Option<Entry<'a>> {
         match self {
             Reader::Transcript(r) => r.read(number, line),
@@ -267,7 +267,7 @@ impl LineByLine {
 
     /// The protocol line `line` (the 1-based line `number`, its line end stripped) holds, if
     /// any; lines of a payload body give none.
-    #[inline]
+    #[inline(always)]
     pub fn line<'a>(&mut self, number: usize, line: &'a [u8]) -> Option<Entry<'a>> {
         if self.body_left > 0 && std::mem::take(&mut self.body_first) {
             // Some logs print a payload command without its body (msn-pecan prints `MSG
@@ -339,10 +339,32 @@ pub fn is_command(text: &[u8]) -> bool {
             if verb.iter().all(u8::is_ascii_digit) {
                 return rest.get(1).is_some_and(u8::is_ascii_digit);
             }
-            VERBS.contains(&&verb)
+            is_verb(verb)
         }
         _ => false,
     }
+}
+
+/// The verbs as numbers, sorted, for a binary search: a line's verb is looked up on nearly
+/// every line of a log, and a walk through 56 of them cost more than the rest of the test.
+const VERB_CODES: [u32; VERBS.len()] = {
+    let mut codes = [0; VERBS.len()];
+    let mut i = 0;
+    while i < VERBS.len() {
+        codes[i] = verb_code(*VERBS[i]);
+        i += 1;
+    }
+    codes
+};
+
+const fn verb_code(v: [u8; 3]) -> u32 {
+    ((v[0] as u32) << 16) | ((v[1] as u32) << 8) | v[2] as u32
+}
+
+/// Whether `verb` is one of [`VERBS`].
+#[inline]
+pub(crate) fn is_verb(verb: [u8; 3]) -> bool {
+    VERB_CODES.binary_search(&verb_code(verb)).is_ok()
 }
 
 /// Whether a line that reads as a command is rather prose or source code: a field after the
@@ -358,6 +380,15 @@ pub(crate) fn prose_like(text: &[u8]) -> bool {
             .iter()
             .any(|b| matches!(b, b'`' | b'"' | b'%' | b'(' | b'{' | b'}'))
     })
+}
+
+/// Where `needle` first is in `hay`. For the short needles and lines of logs, a search for its
+/// first byte and a comparison beat building `memchr::memmem`'s searcher on every line (which
+/// took half the time of reading a Kopete log).
+#[inline]
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, rest) = needle.split_first()?;
+    memchr::memchr_iter(first, hay).find(|&i| hay[i + 1..].starts_with(rest))
 }
 
 /// Strips leading spaces, tabs and carriage returns (emesene 1 starts each of its lines with
@@ -388,6 +419,10 @@ const MARKUP_TAGS: &[&[u8]] = &[
 fn markup_tag(text: &[u8]) -> Option<usize> {
     let inner = text.strip_prefix(b"[")?;
     let inner = inner.strip_prefix(b"/").unwrap_or(inner);
+    // Most brackets are no tag (`[09:14:03]`): told at once.
+    if !inner.first().is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
     let close = memchr::memchr(b']', inner)?;
     let tag = &inner[..close];
     let name = tag.split(|&b| b == b'=').next().unwrap_or(tag);
@@ -424,7 +459,11 @@ fn unmarkup(text: &[u8]) -> Cow<'_, [u8]> {
 
 /// `text` without the forum tags wrapped around it as a whole (`[color=red]…[/color]`), which
 /// a pasted log puts around whole lines.
+#[inline]
 fn unwrap_markup(mut text: &[u8]) -> &[u8] {
+    if !matches!(text.first(), Some(b'[')) && !text.ends_with(b"]") {
+        return text;
+    }
     while let Some(n) = markup_tag(text) {
         text = &text[n..];
     }
@@ -450,42 +489,48 @@ fn clock(text: &[u8]) -> Option<&[u8]> {
 /// How much of a file detection reads first; all of it only when that part holds nothing.
 const DETECT_PREFIX: usize = 64 * 1024;
 
-/// Each format's score on `text`: the MSNP command lines it finds, those whose direction the
-/// format tells counting twice; best first.
-pub fn scores(text: &[u8]) -> Vec<(Format, usize)> {
-    let score = |text: &[u8]| -> Vec<(Format, usize)> {
-        let mut scores: Vec<(Format, usize)> = Format::ALL
-            .into_iter()
-            .map(|format| {
-                // Read as it would be read, payload bodies skipped: command-like lines of a
-                // body (a Miranda dump's, a Kopete chunk's) must not win the log for the
-                // transcript, which reads any bare command line.
-                let mut reader = LineByLine::new(format, text);
-                // A command whose direction the format tells counts twice: a transcript's
-                // unprefixed lines are commands too, and so are the body lines other formats
-                // print bare (an Escargot log's `MSG` bodies), which must not win it for the
-                // transcript.
-                let n = lines(text)
-                    .filter_map(|(number, line)| reader.line(number, line))
-                    .map(|e| match &e.what {
-                        What::Command { text, direction } if is_command(text) => {
-                            1 + usize::from(direction.is_some())
-                        }
-                        _ => 0,
-                    })
-                    .sum();
-                (format, n)
-            })
-            .collect();
-        // Stable: ties keep the order of `Format::ALL`.
-        scores.sort_by_key(|s| std::cmp::Reverse(s.1));
-        scores
-    };
-    let prefix = match text.get(..DETECT_PREFIX) {
-        // Cut at a line end, so the last line is whole.
+/// Each known format's score on `text`: the MSNP command lines it finds, those whose direction
+/// the format tells counting twice; best first.
+fn score(text: &[u8]) -> Vec<(Format, usize)> {
+    let mut scores: Vec<(Format, usize)> = Format::ALL
+        .into_iter()
+        .map(|format| {
+            // Read as it would be read, payload bodies skipped: command-like lines of a body (a
+            // Miranda dump's, a Kopete chunk's) must not win the log for the transcript, which
+            // reads any bare command line.
+            let mut reader = LineByLine::new(format, text);
+            // A command whose direction the format tells counts twice: a transcript's
+            // unprefixed lines are commands too, and so are the body lines other formats print
+            // bare (an Escargot log's `MSG` bodies), which must not win it for the transcript.
+            let n = lines(text)
+                .filter_map(|(number, line)| reader.line(number, line))
+                .map(|e| match &e.what {
+                    What::Command { text, direction } if is_command(text) => {
+                        1 + usize::from(direction.is_some())
+                    }
+                    _ => 0,
+                })
+                .sum();
+            (format, n)
+        })
+        .collect();
+    // Stable: ties keep the order of `Format::ALL`.
+    scores.sort_by_key(|s| std::cmp::Reverse(s.1));
+    scores
+}
+
+/// The start of `text` detection reads first, cut at a line end so that its last line is whole.
+fn detection_prefix(text: &[u8]) -> &[u8] {
+    match text.get(..DETECT_PREFIX) {
         Some(head) => &head[..memchr::memrchr(b'\n', head).map_or(head.len(), |i| i + 1)],
         None => text,
-    };
+    }
+}
+
+/// Each known format's score on `text` (see [`detect`]): on its first 64 KiB, or on all of it
+/// when no format finds a command line there; best first.
+pub fn scores(text: &[u8]) -> Vec<(Format, usize)> {
+    let prefix = detection_prefix(text);
     let first = score(prefix);
     if first[0].1 > 0 || prefix.len() == text.len() {
         first
@@ -494,17 +539,25 @@ pub fn scores(text: &[u8]) -> Vec<(Format, usize)> {
     }
 }
 
-/// The format of `text`: the known one that finds the most MSNP command lines, if any does;
-/// else the generic reader, if it finds any.
-pub fn detect(text: &[u8]) -> Option<Format> {
-    let best = scores(text)[0];
-    if best.1 > 0 {
-        return Some(best.0);
-    }
+/// Whether the generic reader finds a command line in `text`.
+fn generic_finds(text: &[u8]) -> bool {
     let mut generic = Reader::new(Format::Generic, text);
-    lines(text)
-        .any(|(number, line)| generic.read(number, line).is_some())
-        .then_some(Format::Generic)
+    lines(text).any(|(number, line)| generic.read(number, line).is_some())
+}
+
+/// The format of `text`: the known one that finds the most MSNP command lines in its first
+/// 64 KiB, else the generic reader if it finds one there; failing both, the same on all of it.
+pub fn detect(text: &[u8]) -> Option<Format> {
+    let decide = |text: &[u8]| {
+        let best = score(text)[0];
+        if best.1 > 0 {
+            Some(best.0)
+        } else {
+            generic_finds(text).then_some(Format::Generic)
+        }
+    };
+    let prefix = detection_prefix(text);
+    decide(prefix).or_else(|| (prefix.len() < text.len()).then(|| decide(text)).flatten())
 }
 
 #[cfg(test)]
@@ -535,6 +588,13 @@ mod tests {
         ] {
             assert!(!is_command(no), "{no:?}");
         }
+    }
+
+    #[test]
+    fn verbs_are_sorted_for_the_search() {
+        assert!(VERB_CODES.windows(2).all(|w| w[0] < w[1]));
+        assert!(VERBS.iter().all(|v| is_verb(**v)));
+        assert!(!is_verb(*b"XFS") && !is_verb(*b"AAA") && !is_verb(*b"ZZZ"));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use std::borrow::Cow;
 
 use msnp_xfr::Direction;
 
-use super::{Conn, Entry, LineReader, What, clock};
+use super::{Conn, Entry, LineReader, What, clock, find};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -92,14 +92,14 @@ impl Papyon {
         }
         // Empathy's debug window, saved: `butterfly/papyon.transport-DEBUG: 03/14/10
         // 14:03:22.51234: >>> …` (the date as the locale writes it).
-        let at = memchr::memmem::find(text, LOGGER)?;
+        let at = find(text, LOGGER)?;
         let rest = text[at + LOGGER.len()..].strip_prefix(b"-")?;
         let level = LEVELS.iter().find(|l| rest.starts_with(l))?;
         let rest = rest[level.len()..].strip_prefix(b": ")?;
         let space = memchr::memchr(b' ', rest)?;
         let time = clock(&rest[space + 1..])?;
         let after = &rest[space + 1 + 8..];
-        let end = memchr::memmem::find(after, b": ")?;
+        let end = find(after, b": ")?;
         if !after[..end]
             .iter()
             .all(|b| b.is_ascii_digit() || *b == b'.')
@@ -193,7 +193,7 @@ impl LineReader for Papyon {
                 // The label is the text after the event's words, in the input itself (an
                 // address has no HTML escapes).
                 let target = target.trim_ascii();
-                let start = memchr::memmem::find(text, target)?;
+                let start = find(text, target)?;
                 let label = &text[start..start + target.len()];
                 if self.connections.len() >= MAX_CONNECTIONS {
                     self.connections.remove(0);

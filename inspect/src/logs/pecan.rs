@@ -17,7 +17,7 @@
 use msnp_xfr::Direction;
 
 use super::{
-    Conn, Entry, LineReader, What, clock, is_command, trim_start, unmarkup, unwrap_markup,
+    Conn, Entry, LineReader, What, clock, find, is_command, trim_start, unmarkup, unwrap_markup,
 };
 
 pub(super) struct Pecan;
@@ -57,7 +57,7 @@ impl LineReader for Pecan {
             },
             None => t,
         };
-        let t = match memchr::memmem::find(t, b"() ").or_else(|| memchr::memmem::find(t, b"()\t")) {
+        let t = match find(t, b"() ").or_else(|| find(t, b"()\t")) {
             Some(call)
                 if memchr::memchr2(b' ', b'\t', &t[..call]).is_none()
                     && memchr::memchr(b':', &t[..call]).is_some() =>
@@ -81,7 +81,7 @@ impl LineReader for Pecan {
             .fold(0, |n, &d| n * 10 + u64::from(d - b'0'));
         let rest = t[digits..].strip_prefix(b": ")?;
         // The connection's name (`ns`, a contact, `chat`), when it has one.
-        let (name, command) = match memchr::memmem::find(rest, b": ") {
+        let (name, command) = match find(rest, b": ") {
             Some(end) if !is_command(rest) => (&rest[..end], &rest[end + 2..]),
             _ => (&b""[..], rest),
         };
