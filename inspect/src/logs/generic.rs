@@ -48,6 +48,10 @@ pub(super) struct Generic {
     either: PayloadCommands,
 }
 
+/// The longest command the generic reader takes.
+const MAX_COMMAND: usize = 4096;
+/// Places that look like a verb tried at most in one line.
+const MAX_TRIES: usize = 32;
 /// Prefix shapes remembered at most; past it those seen once are forgotten.
 const MAX_SHAPES: usize = 4096;
 /// How far before the command a direction marker is looked for.
@@ -214,6 +218,7 @@ fn boundary(b: u8) -> bool {
 /// The first command in `line`, if any.
 fn find(line: &[u8]) -> Option<Found<'_>> {
     let mut from = 0;
+    let mut tries = 0;
     while from + 3 <= line.len() {
         let i = from
             + line[from..]
@@ -241,6 +246,13 @@ fn find(line: &[u8]) -> Option<Found<'_>> {
         if let Some(found) = command_at(line, i) {
             return Some(found);
         }
+        // A log line holds its command among its first few verb-like places; a line of
+        // thousands (hostile, or a dump) is not searched on, each look costing up to
+        // MAX_COMMAND bytes.
+        tries += 1;
+        if tries == MAX_TRIES {
+            return None;
+        }
     }
     None
 }
@@ -249,6 +261,9 @@ fn find(line: &[u8]) -> Option<Found<'_>> {
 fn command_at(line: &[u8], at: usize) -> Option<Found<'_>> {
     let before = at.checked_sub(1).map(|i| line[i]);
     let prefix = &line[..at];
+    // No command is longer: its end is looked for this far at most (one byte more, which
+    // makes one that runs on too long for `shaped`).
+    let line = &line[..line.len().min(at + MAX_COMMAND + 1)];
     let (raw, json, xml) = if before == Some(b'"') && odd_quotes(prefix) {
         // A JSON string value: to the closing quote.
         let mut end = at;
@@ -425,7 +440,7 @@ const NO_TRID: &[(&[u8], usize)] = &[
 
 /// Whether `text` has a command's shape (see the module's notes).
 fn shaped(text: &[u8]) -> bool {
-    if !super::is_command(text) || text.len() > 4096 {
+    if !super::is_command(text) || text.len() > MAX_COMMAND {
         return false;
     }
     if super::prose_like(text) {
@@ -614,4 +629,57 @@ fn find_clock(text: &[u8]) -> Option<&[u8]> {
         from = colon + 1;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_hostile_line_costs_a_bounded_search() {
+        // A megabyte of verb-like places, none a command with a prefix that repeats: each of
+        // them looked at would cost the rest of the line.
+        let line = b"x XFR 1 ".repeat(1 << 17);
+        let start = std::time::Instant::now();
+        // Each place's command would run past MAX_COMMAND: none is taken, each looked at
+        // within it.
+        assert!(find(&line).is_none());
+        let mut reader = Generic::new(b"");
+        for n in 1..=4 {
+            assert!(reader.read(n, &line).is_none());
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_command_is_found_in_json_xml_and_after_a_prefix() {
+        let f = find(
+            br#"{"dir":"out","data":"XFR 7 SB
+rest"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (&*f.text, f.inline_body, f.marker),
+            (&b"XFR 7 SB"[..], true, Some(true))
+        );
+        let f = find(b"<p dir=\"in\">913 7&#13;&#10;</p>").unwrap();
+        assert_eq!((&*f.text, f.marker), (&b"913 7"[..], Some(false)));
+        let f = find(b"12:00:01 [conn 3] <<< XFR 7 SB 10.0.0.1:1863 CKI 1.2\\r\\n").unwrap();
+        assert_eq!(
+            (&*f.text, f.marker),
+            (&b"XFR 7 SB 10.0.0.1:1863 CKI 1.2"[..], Some(false))
+        );
+        for no in [
+            &b"the client sends XFR 12 SB to ask."[..],
+            b"printf(\"XFR %d SB\\r\\n\", trid);",
+            b"use `XFR 12 SB` here",
+            b"XFR means transfer",
+        ] {
+            assert!(find(no).is_none(), "{:?}", String::from_utf8_lossy(no));
+        }
+    }
 }

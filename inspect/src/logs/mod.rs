@@ -4,7 +4,8 @@
 //! Each format lives in its own module and reads one line at a time; what they share is here:
 //! the [`Entry`] they produce, the test for "looks like an MSNP command" that keeps prose and
 //! other log lines out, detection, and the skipping of payload bodies in the formats that print
-//! them as ordinary lines.
+//! them as ordinary lines. A log no known format reads goes to the generic reader
+//! (`generic.rs`), which finds commands after a prefix that repeats from line to line.
 
 use std::borrow::Cow;
 
